@@ -1,0 +1,129 @@
+"""LocalStack: the whole system on one machine - emulator, resources from template.yaml, handlers, HTTP API, pump."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from . import snapshot
+from .gateway import HttpGateway
+from .provision import Emulator, Provisioner, apply_environment
+from .pump import EventPump
+from .runtime import FunctionRuntime
+from .template import Topology, build_topology, translate
+
+log = logging.getLogger("guestlist_local")
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_template_path() -> Path:
+    here = Path.cwd() / "template.yaml"
+    return here if here.is_file() else PACKAGE_ROOT / "template.yaml"
+
+
+class LocalStack:
+    def __init__(self, template_path: str | Path | None = None, *, host: str = "127.0.0.1", aws_port: int = 4566,
+                 http_port: int = 3000, data_dir: str | Path | None = None,
+                 parameter_overrides: dict[str, str] | None = None, repo_root: str | Path | None = None):
+        if template_path is None:
+            template_path = Path(repo_root) / "template.yaml" if repo_root else default_template_path()
+        self.template_path = Path(template_path).resolve()
+        self.host = host
+        self.aws_port = aws_port
+        self.http_port = http_port
+        self.data_dir = Path(data_dir).resolve() if data_dir else None
+        self.parameter_overrides = dict(parameter_overrides or {})
+        self.topology: Topology | None = None
+        self.emulator = Emulator(host, aws_port)
+        self.gateway: HttpGateway | None = None
+        self.pump: EventPump | None = None
+        self.runtime: FunctionRuntime | None = None
+        self._secret_values: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._running = False
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.emulator.endpoint_url
+
+    def physical(self, logical_id: str) -> str:
+        if self.topology is None:
+            raise RuntimeError("the stack is not started")
+        return self.topology.physical(logical_id)
+
+    def start(self) -> "LocalStack":
+        with self._lock:
+            if self._running:
+                return self
+            translated = translate(self.template_path)
+            overrides = dict(self.parameter_overrides)
+            # empty PublicBaseUrl means "the API's own URL": locally that is the gateway, over http
+            if "PublicBaseUrl" in translated.parameters and "PublicBaseUrl" not in overrides:
+                overrides["PublicBaseUrl"] = self.api_url
+            names = build_topology(translated, overrides)  # names are known before anything exists
+            names.shared_environment()  # fail before starting anything if functions disagree
+            try:
+                self.emulator.start()
+                provisioner = Provisioner(names, self.endpoint_url)
+                provisioned = provisioner.create(snapshot.secret_values(self.data_dir))
+                self._secret_values = provisioned.secret_values
+                # what only the emulator knows (queue URLs, secret and stream ARNs) completes the topology
+                self.topology = build_topology(translated, overrides, provisioned.physical)
+                apply_environment(self.endpoint_url, self.topology)
+                self.runtime = FunctionRuntime(self.topology)
+                self.runtime.load_all()
+                self.pump = EventPump(self.topology, self.runtime, self.endpoint_url, provisioned.s3_events_queue_url)
+                restored = self.data_dir is not None and snapshot.restore(self.topology, self.endpoint_url, self.data_dir)
+                if restored:
+                    self.pump.skip_existing_stream_records()
+                provisioner.wire_notifications(provisioned.s3_events_queue_url)  # after the restore: no replayed uploads
+                self.gateway = HttpGateway(self.topology, self.runtime, self.host, self.http_port)
+                self.gateway.start()
+                self.pump.start()
+            except BaseException:
+                self._teardown(save=False)
+                raise
+            self._running = True
+            log.info("local stack up: API %s, AWS emulator %s", self.api_url, self.endpoint_url)
+            return self
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+            self._teardown(save=self.data_dir is not None)
+
+    def _teardown(self, save: bool) -> None:
+        if self.pump is not None:
+            self.pump.stop()
+            self.pump = None
+        if self.gateway is not None:
+            self.gateway.stop()
+            self.gateway = None
+        if save and self.topology is not None and self.data_dir is not None:
+            try:
+                snapshot.save(self.topology, self.endpoint_url, self.data_dir, self._secret_values)
+            except Exception:
+                log.exception("saving the data directory %s failed", self.data_dir)
+        self.emulator.stop()
+        if os.environ.get("AWS_ENDPOINT_URL") == self.endpoint_url:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        if self.pump is None:
+            raise RuntimeError("the stack is not started")
+        return self.pump.wait_idle(timeout)
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
