@@ -1,0 +1,38 @@
+# guestlist — the two commands are `make run` and `make test`; everything else is a tier of them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: install run test lint unit integration e2e browser bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/guestlist up --demo
+
+test: install lint unit integration e2e
+
+lint: install
+	$(BIN)/cfn-lint template.yaml
+
+unit: install
+	$(PYTEST) tests/unit -q -n 2
+
+integration: install
+	$(PYTEST) tests/integration -q -n 2
+
+e2e: install
+	$(PYTEST) tests/e2e -q
+
+bench: install
+	$(BIN)/python -m bench.check_speed
+
+clean:
+	rm -rf $(VENV) .pytest_cache

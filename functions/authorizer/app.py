@@ -1,0 +1,23 @@
+"""Lambda authorizer: resolves a Bearer key to its scope (organiser workspace or one event's door)."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+    APIGatewayAuthorizerResponseV2,
+)
+
+from guestlist.keys import bearer_key, may_call, resolve_key
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=APIGatewayAuthorizerEventV2)
+def lambda_handler(event: APIGatewayAuthorizerEventV2, context):
+    key = bearer_key(event.headers.get("authorization"))
+    scope = resolve_key(key) if key else None
+    if scope is None or not may_call(scope, event.route_key, event.path_parameters or {}):
+        logger.info("refused", extra={"route": event.route_key, "known_key": scope is not None})
+        return APIGatewayAuthorizerResponseV2(authorize=False).asdict()
+    return APIGatewayAuthorizerResponseV2(authorize=True, context=scope.as_context()).asdict()

@@ -1,0 +1,114 @@
+"""Guest API: the personal link is the credential. JSON for apps, HTML for browsers."""
+
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from guestlist import guest
+from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
+from guestlist.errors import GuestlistError
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+install_error_handlers(app)
+
+
+def _wants_html() -> bool:
+    return "text/html" in (app.current_event.headers.get("accept") or "")
+
+
+def _form_or_json() -> dict:
+    content_type = app.current_event.headers.get("content-type") or ""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        raw = app.current_event.decoded_body or ""
+        return {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    return json_body(app)
+
+
+def _lang() -> str | None:
+    return (app.current_event.query_string_parameters or {}).get("lang")
+
+
+def _page(token: str, notice: str | None = None, status: int = 200) -> Response:
+    html, csp = guest.page_html(token, _lang(), notice)
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=html,
+                    headers={**SECURITY_HEADERS, "Content-Security-Policy": csp, "X-Frame-Options": "DENY"})
+
+
+def _after_form_post(token: str, notice: str, lang: str | None) -> Response:
+    """Browsers posting a form get a redirect back to their page (post/redirect/get)."""
+    query = f"?lang={lang}&notice={notice}" if lang else f"?notice={notice}"
+    return Response(status_code=303, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": f"{token}{query}"})
+
+
+@app.get("/health")
+def health():
+    return json_response(200, {"status": "ok"})
+
+
+@app.get("/e/<token>")
+def view(token: str):
+    if _wants_html():
+        notice = (app.current_event.query_string_parameters or {}).get("notice")
+        return _page(token, notice)
+    return json_response(200, guest.view_json(token))
+
+
+@app.post("/e/<token>/visit")
+def visit(token: str):
+    return json_response(200, {"status": guest.visit(token)})
+
+
+@app.post("/e/<token>/bookings")
+def book(token: str):
+    form = _form_or_json()
+    if _wants_html():
+        try:
+            booking = guest.book(token, form)
+        except GuestlistError as exc:
+            if exc.status == 404:
+                raise
+            return _after_form_post(token, exc.code, form.get("lang"))
+        return _after_form_post(token, f"booking_{booking['status']}", form.get("lang"))
+    return json_response(201, guest.book(token, form))
+
+
+@app.post("/e/<token>/bookings/<booking_id>/cancel")
+def cancel(token: str, booking_id: str):
+    if _wants_html():
+        form = _form_or_json()
+        try:
+            guest.cancel(token, booking_id)
+        except GuestlistError as exc:
+            if exc.status == 404:
+                raise
+            return _after_form_post(token, exc.code, form.get("lang"))
+        return _after_form_post(token, "cancelled", form.get("lang"))
+    return json_response(200, guest.cancel(token, booking_id))
+
+
+@app.post("/e/<token>/decline")
+def decline(token: str):
+    if _wants_html():
+        form = _form_or_json()
+        try:
+            guest.decline(token)
+        except GuestlistError as exc:
+            if exc.status == 404:
+                raise
+            return _after_form_post(token, exc.code, form.get("lang"))
+        return _after_form_post(token, "declined", form.get("lang"))
+    return json_response(200, {"status": guest.decline(token)})
+
+
+@app.get("/e/<token>/calendar.ics")
+def calendar(token: str):
+    body = guest.calendar(token, _lang())
+    return Response(status_code=200, content_type="text/calendar; charset=utf-8", body=body.decode("utf-8"),
+                    headers={**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="event.ics"'})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

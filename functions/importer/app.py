@@ -1,0 +1,26 @@
+"""Import function: an uploaded workbook (S3 ObjectCreated) becomes an import job and chunks."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import S3Event
+
+from guestlist import aws
+from guestlist.imports import event_id_from_key, import_id_for, start_import
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(raw_event: dict, context):
+    if "Records" not in raw_event:  # s3:TestEvent when notifications are configured
+        return {"imports": []}
+    started = []
+    for record in S3Event(raw_event).records:
+        bucket, obj = record.s3.bucket.name, record.s3.get_object
+        key = obj.key  # Powertools un-escapes the URL-encoded key
+        import_id = import_id_for(bucket, key, obj.etag, obj.version_id, obj.sequencer)
+        logger.append_keys(import_id=import_id)
+        job = start_import(import_id=import_id, event_id=event_id_from_key(key), object_key=key,
+                           read_object=lambda b=bucket, k=key: aws.get_object(k, b))
+        logger.info("import accepted", extra={"status": job.status, "rows_total": int(job.rows_total), "chunks": int(job.chunks_total)})
+        started.append({"import_id": import_id, "status": job.status})
+    return {"imports": started}

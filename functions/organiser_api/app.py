@@ -1,0 +1,158 @@
+"""Organiser API: events, contacts, check-in keys and imports of one workspace."""
+
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from guestlist import aws, contacts, events, history, imports, keys
+from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
+from guestlist.errors import Forbidden, InvalidRequest, NotFound
+from guestlist.models import Cause, contact_pk
+from guestlist.fields import normalise_identifier
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+install_error_handlers(app)
+
+
+def _workspace() -> str:
+    scope = caller_scope(app)
+    if scope.kind != "organiser":
+        raise Forbidden("forbidden", "this key cannot use the organiser API")
+    return scope.workspace_id
+
+
+def _cause() -> Cause:
+    return Cause(kind="organiser", ref=caller_scope(app).key_id)
+
+
+def _event(event_id: str):
+    return events.get_event(event_id, _workspace())
+
+
+# ------------------------------------------------------------------ events
+
+@app.post("/events")
+def create_event():
+    event = events.create_event(_workspace(), json_body(app))
+    return json_response(201, events.event_json(event))
+
+
+@app.get("/events")
+def list_events():
+    return json_response(200, {"events": events.list_events(_workspace())})
+
+
+@app.get("/events/<event_id>")
+def get_event(event_id: str):
+    return json_response(200, events.event_json(_event(event_id)))
+
+
+@app.patch("/events/<event_id>")
+def patch_event(event_id: str):
+    return json_response(200, events.event_json(events.update_event(event_id, _workspace(), json_body(app))))
+
+
+# ------------------------------------------------------------------ contacts
+
+@app.post("/events/<event_id>/contacts")
+def create_contact(event_id: str):
+    contact = contacts.create_contact(event_id, _workspace(), json_body(app), _cause())
+    return json_response(201, contacts.contact_json(contact))
+
+
+@app.get("/events/<event_id>/contacts")
+def list_contacts(event_id: str):
+    _event(event_id)
+    params = app.current_event.query_string_parameters or {}
+    try:
+        limit = max(1, min(int(params.get("limit", 100)), 500))
+    except ValueError:
+        raise InvalidRequest("invalid_field", "query 'limit': a whole number from 1 to 500", {"field": "limit"}) from None
+    found, cursor = contacts.list_contacts(event_id, status=params.get("status"), group=params.get("group"),
+                                           q=params.get("q"), cursor=params.get("cursor"), limit=limit)
+    return json_response(200, {"contacts": [contacts.contact_json(c) for c in found], "cursor": cursor})
+
+
+@app.get("/events/<event_id>/contacts/<identifier>")
+def get_contact(event_id: str, identifier: str):
+    _event(event_id)
+    return json_response(200, contacts.contact_json(contacts.get_contact(event_id, unquote(identifier))))
+
+
+@app.get("/events/<event_id>/contacts/<identifier>/history")
+def contact_history(event_id: str, identifier: str):
+    _event(event_id)
+    contact = contacts.get_contact(event_id, unquote(identifier))
+    return json_response(200, {"identifier": contact.identifier, "status": contact.status,
+                               "history": history.history_of(contact_pk(event_id, contact.identifier))})
+
+
+@app.post("/events/<event_id>/contacts/<identifier>/link/rotate")
+def rotate_link(event_id: str, identifier: str):
+    _event(event_id)
+    contact = contacts.rotate_link(event_id, unquote(identifier), _cause())
+    return json_response(200, contacts.contact_json(contact))
+
+
+# ------------------------------------------------------------------ check-in keys
+
+@app.post("/events/<event_id>/checkin-keys")
+def create_checkin_key(event_id: str):
+    workspace = _workspace()
+    events.get_event(event_id, workspace)
+    label = json_body(app).get("label")
+    key, listing = keys.create_checkin_key(workspace, event_id, str(label) if label else None)
+    return json_response(201, {"key_id": listing.key_id, "key": key, "label": listing.label, "event_id": event_id})
+
+
+@app.get("/events/<event_id>/checkin-keys")
+def list_checkin_keys(event_id: str):
+    _event(event_id)
+    return json_response(200, {"keys": keys.list_checkin_keys(event_id)})
+
+
+@app.delete("/events/<event_id>/checkin-keys/<key_id>")
+def delete_checkin_key(event_id: str, key_id: str):
+    _event(event_id)
+    keys.revoke_checkin_key(event_id, key_id)
+    return json_response(200, {"key_id": key_id, "revoked": True})
+
+
+# ------------------------------------------------------------------ imports
+
+@app.post("/events/<event_id>/imports")
+def create_import(event_id: str):
+    _event(event_id)
+    body = json_body(app)
+    metadata = {}
+    for name in ("mode", "group", "permission-group", "delete-missing"):
+        value = body.get(name, body.get(name.replace("-", "_")))
+        if value is not None:
+            metadata[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    if body.get("mapping") is not None:
+        import json
+        metadata["mapping"] = json.dumps(body["mapping"], ensure_ascii=True)
+    imports.ImportOptions.from_metadata(metadata)  # refuse bad options now, not after the upload
+    name = str(body.get("filename") or "contacts.xlsx").rsplit("/", 1)[-1]
+    if not name.lower().endswith(".xlsx"):
+        raise InvalidRequest("unsupported_file", "only .xlsx workbooks can be imported", {"field": "filename"})
+    from guestlist.clock import now_iso
+    key = f"imports/{event_id}/{now_iso().replace(':', '')}-{name}"
+    upload = aws.presigned_put(key, metadata)
+    return json_response(201, {"upload": upload, "key": key})
+
+
+@app.get("/events/<event_id>/imports/<import_id>")
+def get_import(event_id: str, import_id: str):
+    _event(event_id)
+    job = imports.get_job(import_id)
+    if job.event_id != event_id:
+        raise NotFound("import_not_found", f"no import {import_id!r}")
+    return json_response(200, imports.report_json(job))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    return app.resolve(event, context)

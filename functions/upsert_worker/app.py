@@ -1,0 +1,21 @@
+"""Upsert worker: each SQS message is one chunk of rows; failures are reported per message."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from guestlist.imports import process_chunk
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord):
+    message = record.json_body
+    counts = process_chunk(message)
+    logger.info("chunk processed", extra={"import_id": message.get("import_id"), "chunk": message.get("chunk"), "counts": counts})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,1 @@
+"""guestlist: the domain of event guest lists, free of AWS event shapes."""

@@ -1,0 +1,78 @@
+"""HTTP glue shared by the API functions: one place that turns domain errors into responses.
+
+Powertools' resolver calls these; the domain below never sees a request.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from .errors import GuestlistError, InvalidRequest
+from .keys import Scope
+
+logger = Logger(service="guestlist")
+
+SECURITY_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def json_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(body, default=_default, ensure_ascii=False),
+                    headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+def error_response(code: str, message: str, status: int, detail: dict | None = None) -> Response:
+    error = {"code": code, "message": message}
+    if detail:
+        error["detail"] = detail
+    return json_response(status, {"error": error})
+
+
+def install_error_handlers(app: APIGatewayHttpResolver) -> None:
+    """Every domain error, unknown route and crash answers {"error": {"code", "message"}}."""
+
+    @app.exception_handler(GuestlistError)
+    def _domain(exc: GuestlistError):
+        return error_response(exc.code, exc.message, exc.status, exc.detail)
+
+    @app.not_found
+    def _not_found(exc: NotFoundError):
+        return error_response("not_found", "no such route", 404)
+
+    @app.exception_handler(Exception)
+    def _crash(exc: Exception):
+        logger.exception("unhandled error")
+        return error_response("internal_error", "something went wrong on our side; nothing was changed twice, try again", 500)
+
+
+def json_body(app: APIGatewayHttpResolver) -> dict:
+    """The request body as a JSON object, or a clear 422."""
+    raw = app.current_event.decoded_body
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise InvalidRequest("invalid_json", "the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("invalid_json", "the request body must be a JSON object")
+    return body
+
+
+def caller_scope(app: APIGatewayHttpResolver) -> Scope:
+    """The scope the authorizer attached to this request."""
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    return Scope.from_context(context)

@@ -1,0 +1,193 @@
+"""Bookings from a personal link: book, cancel, decline — capacity-safe under any concurrency.
+
+Seats are a conditional counter on the event item, moved in the same transaction as the
+booking and the contact (whose `version` guards its derived status), so confirmed
+bookings never exceed capacity and nothing is read-modify-written without a condition.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from .clock import now_iso
+from .contacts import GuestState, load_state_by_pk
+from .errors import Conflict, Forbidden, NotFound
+from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel
+from .secret import link_secret
+from .status import derive_status
+from .tokens import digest, ticket_code
+
+ACTIVE = ("confirmed", "waitlisted")
+_RETRIES = 8
+
+
+def ticket_for(booking: BookingModel) -> str:
+    return ticket_code(link_secret(), booking.event_id, booking.booking_id)
+
+
+def _status_after(contact: ContactModel, *, d_confirmed=0, d_waitlisted=0, d_cancelled=0, declined=None) -> str:
+    return derive_status(
+        accessed=bool(contact.accessed_at),
+        declined=bool(contact.declined_at) if declined is None else declined,
+        confirmed=int(contact.confirmed_count or 0) + d_confirmed,
+        waitlisted=int(contact.waitlisted_count or 0) + d_waitlisted,
+        attended=int(contact.attended_count or 0),
+        cancelled=d_cancelled,
+    ).value
+
+
+def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d_confirmed=0, d_waitlisted=0,
+                    d_cancelled=0, declined_at: str | None = None, clear_declined=False) -> None:
+    now = now_iso()
+    status = _status_after(contact, d_confirmed=d_confirmed, d_waitlisted=d_waitlisted, d_cancelled=d_cancelled,
+                           declined=True if declined_at else (False if clear_declined else None))
+    actions = [ContactModel.status.set(status), ContactModel.version.add(1), ContactModel.updated_at.set(now),
+               ContactModel.last_cause.set(cause)]
+    if d_confirmed:
+        actions.append(ContactModel.confirmed_count.add(d_confirmed))
+    if d_waitlisted:
+        actions.append(ContactModel.waitlisted_count.add(d_waitlisted))
+    if declined_at:
+        actions.append(ContactModel.declined_at.set(declined_at))
+    if clear_declined and contact.declined_at:
+        actions.append(ContactModel.declined_at.remove())
+    tx.update(ContactModel(pk=contact.pk, sk=CONTACT_SK), actions=actions, condition=ContactModel.version == contact.version)
+
+
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
+
+
+def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None) -> BookingModel:
+    """Confirmed while seats last, else waitlisted. Retries only lost races on the contact."""
+    for _ in range(_RETRIES):
+        contact = state.contact
+        active = [b for b in state.bookings if b.status in ACTIVE]
+        if len(active) >= int(event.max_bookings_per_contact or 1):
+            raise Conflict("booking_limit", f"at most {int(event.max_bookings_per_contact or 1)} booking(s) per guest")
+        bid = booking_id or f"bk-{secrets.token_hex(8)}"
+        now = now_iso()
+        booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
+                               identifier=contact.identifier, status="confirmed",
+                               ticket_hash=digest(ticket_code(link_secret(), event.event_id, bid)),
+                               answers=answers, created_at=now, updated_at=now)
+        cause = Cause(kind="guest", ref="booking")
+        try:
+            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+                seat = EventModel.confirmed_count.add(1)
+                condition = EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity)
+                tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[seat], condition=condition)
+                tx.save(booking, condition=BookingModel.pk.does_not_exist())
+                _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True)
+            return booking
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return _waitlist(event, state, booking, cause)
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+        state = _reload(contact)
+    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+
+
+def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause: Cause) -> BookingModel:
+    for _ in range(_RETRIES):
+        booking.status = "waitlisted"
+        booking.waitlist_event = event.event_id
+        booking.waitlist_at = f"{booking.created_at}#{booking.booking_id}"
+        try:
+            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+                tx.save(booking, condition=BookingModel.pk.does_not_exist())
+                _contact_update(tx, state.contact, cause, d_waitlisted=1, clear_declined=True)
+            return booking
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+        state = _reload(state.contact)
+    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+
+
+def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organiser: bool = False) -> BookingModel:
+    if not by_organiser and not event.self_cancellation:
+        raise Forbidden("self_cancellation_disabled", "this event does not allow guests to cancel; contact the organiser")
+    for _ in range(_RETRIES):
+        booking = next((b for b in state.bookings if b.booking_id == booking_id), None)
+        if booking is None:
+            raise NotFound("booking_not_found", "no such booking for this guest")
+        if booking.status == "cancelled":
+            return booking
+        if booking.checked_in_at:
+            raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+        was = booking.status
+        promoted = _oldest_waitlisted(event, exclude_pk=booking.pk) if was == "confirmed" and event.waitlist_auto_promote else None
+        cause = Cause(kind="organiser" if by_organiser else "guest", ref="cancel")
+        now = now_iso()
+        try:
+            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+                tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
+                                            BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
+                          condition=BookingModel.status == was)
+                others_cancelled = 1  # a cancelled booking makes the guest unregistered when nothing else is active
+                if was == "confirmed":
+                    _contact_update(tx, state.contact, cause, d_confirmed=-1, d_cancelled=others_cancelled)
+                else:
+                    _contact_update(tx, state.contact, cause, d_waitlisted=-1, d_cancelled=others_cancelled)
+                if was == "confirmed":
+                    if promoted is None:
+                        tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(-1)])
+                    else:
+                        w_booking, w_contact = promoted
+                        tx.update(w_booking, actions=[BookingModel.status.set("confirmed"), BookingModel.updated_at.set(now),
+                                                      BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
+                                  condition=BookingModel.status == "waitlisted")
+                        _contact_update(tx, w_contact, Cause(kind="system", ref="waitlist_promotion"), d_confirmed=1, d_waitlisted=-1)
+            booking.status = "cancelled"
+            return booking
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+        state = _reload(state.contact)
+    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+
+
+def _oldest_waitlisted(event: EventModel, exclude_pk: str) -> tuple[BookingModel, ContactModel] | None:
+    for key in BookingModel.by_waitlist.query(event.event_id, limit=10):
+        if key.pk == exclude_pk:
+            continue
+        w_state = load_state_by_pk(key.pk)
+        if w_state is None:
+            continue
+        w_booking = next((b for b in w_state.bookings if b.sk == key.sk and b.status == "waitlisted"), None)
+        if w_booking is not None:
+            return w_booking, w_state.contact
+    return None
+
+
+def decline(event: EventModel, state: GuestState) -> None:
+    """The guest declines: unregistered. Active bookings must be cancelled first."""
+    if any(b.status in ACTIVE for b in state.bookings):
+        raise Conflict("has_booking", "cancel your booking before declining")
+    if state.contact.declined_at:
+        return
+    for _ in range(_RETRIES):
+        try:
+            with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
+                _contact_update(tx, state.contact, Cause(kind="guest", ref="decline"), declined_at=now_iso())
+            return
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+        state = _reload(state.contact)
+        if state.contact.declined_at:
+            return
+    raise Conflict("busy", "too many simultaneous changes; try again")
+
+
+def _reload(contact: ContactModel) -> GuestState:
+    state = load_state_by_pk(contact.pk)
+    if state is None:
+        raise NotFound("link_not_found", "this link is not valid")
+    return state

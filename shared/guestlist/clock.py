@@ -1,0 +1,14 @@
+"""Time in one place, so tests can pass a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_iso() -> str:
+    """UTC now as ISO-8601 with milliseconds; sorts lexically in time order."""
+    return utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")

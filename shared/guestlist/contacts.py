@@ -1,0 +1,298 @@
+"""Contacts of an event: creation (API and import), personal links, reads and listing.
+
+A contact and its bookings live in one partition; its status is derived from facts on
+the contact item (see status.py) and changes of it reach the history through the stream.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+from urllib.parse import quote
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from .clock import now_iso
+from .errors import Conflict, InvalidRequest, NotFound
+from .events import get_event
+from .fields import clean_profile, normalise_identifier
+from .models import (
+    BOOKING_SK_PREFIX,
+    CONTACT_SK,
+    PROFILE_FIELDS,
+    BookingModel,
+    Cause,
+    ContactModel,
+    EventModel,
+    contact_pk,
+    event_shard,
+)
+from .secret import link_secret
+from .settings import get_settings
+from .status import Status
+from .tokens import digest, link_token, looks_like_token
+
+
+@dataclass
+class GuestState:
+    """A contact with its bookings: everything one Query of its partition returns."""
+
+    contact: ContactModel
+    bookings: list[BookingModel] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ links
+
+def personal_link(contact: ContactModel, base_url: str | None = None) -> str:
+    token = link_token(link_secret(), contact.event_id, contact.identifier, int(contact.link_version))
+    base = (base_url if base_url is not None else get_settings().public_base_url).rstrip("/")
+    lang = f"?lang={contact.language}" if contact.language else ""
+    return f"{base}/e/{token}{lang}"
+
+
+def _link_hash(event_id: str, identifier: str, version: int) -> str:
+    return digest(link_token(link_secret(), event_id, identifier, version))
+
+
+def resolve_link(token: str) -> GuestState:
+    """Token -> the guest's state in two round trips: the hash index, then the partition.
+
+    The index is eventually consistent, so the partition read (strongly consistent)
+    re-checks the hash: a rotated link is dead at once. Every failure is the same 404.
+    """
+    not_found = NotFound("link_not_found", "this link is not valid")
+    if not looks_like_token(token):
+        raise not_found
+    token_hash = digest(token)
+    hits = list(ContactModel.by_link.query(token_hash, limit=1))
+    if not hits:
+        raise not_found
+    state = load_state_by_pk(hits[0].pk)
+    if state is None or state.contact.link_hash != token_hash:
+        raise not_found
+    return state
+
+
+def rotate_link(event_id: str, identifier: str, cause: Cause) -> ContactModel:
+    contact = get_contact(event_id, identifier)
+    version = int(contact.link_version) + 1
+    contact.update(
+        actions=[
+            ContactModel.link_version.set(version),
+            ContactModel.link_hash.set(_link_hash(event_id, contact.identifier, version)),
+            ContactModel.version.add(1),
+            ContactModel.updated_at.set(now_iso()),
+            ContactModel.last_cause.set(cause),
+        ],
+        condition=ContactModel.link_version == version - 1,
+    )
+    return contact
+
+
+# ------------------------------------------------------------------ reads
+
+def load_state_by_pk(pk: str) -> GuestState | None:
+    """The contact and its bookings in one strongly consistent Query of their partition."""
+    contact, bookings = None, []
+    last_key = None
+    while True:
+        page = ContactModel._get_connection().query(pk, consistent_read=True, exclusive_start_key=last_key)
+        for raw in page.get("Items", []):
+            sk = raw["sk"]["S"]
+            if sk == CONTACT_SK:
+                contact = ContactModel.from_raw_data(raw)
+            elif sk.startswith(BOOKING_SK_PREFIX):
+                bookings.append(BookingModel.from_raw_data(raw))
+        last_key = page.get("LastEvaluatedKey")
+        if not last_key:
+            break
+    if contact is None:
+        return None
+    bookings.sort(key=lambda b: b.created_at)
+    return GuestState(contact, bookings)
+
+
+def get_contact(event_id: str, identifier: str) -> ContactModel:
+    try:
+        return ContactModel.get(contact_pk(event_id, normalise_identifier(identifier)), CONTACT_SK, consistent_read=True)
+    except ContactModel.DoesNotExist:
+        raise NotFound("contact_not_found", "no contact with this identifier in this event") from None
+
+
+def list_contacts(event_id: str, *, status: str | None = None, group: str | None = None, q: str | None = None,
+                  cursor: str | None = None, limit: int = 100) -> tuple[list[ContactModel], str | None]:
+    """Walk the event's index shards in order; the cursor is (shard, last key), opaque to clients."""
+    shards = get_settings().event_shards
+    start_shard, last_key = 0, None
+    if cursor:
+        try:
+            start_shard, last_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (ValueError, TypeError):
+            raise InvalidRequest("invalid_cursor", "the cursor is not one this API returned") from None
+    needle = (q or "").strip().casefold()
+    out: list[ContactModel] = []
+    for shard in range(int(start_shard), shards):
+        key = f"{event_id}#{shard:02d}"
+        pages = ContactModel.by_event.query(key, last_evaluated_key=last_key if shard == start_shard else None, limit=None)
+        for contact in pages:
+            if status and contact.status != status:
+                continue
+            if group and group not in (contact.groups or set()):
+                continue
+            if needle and needle not in " ".join(filter(None, [contact.identifier, contact.firstname, contact.lastname, contact.organization, contact.email])).casefold():
+                continue
+            out.append(contact)
+            if len(out) >= limit:
+                next_cursor = base64.urlsafe_b64encode(json.dumps([shard, {
+                    "pk": {"S": contact.pk}, "sk": {"S": contact.sk},
+                    "event_shard": {"S": contact.event_shard}, "identifier": {"S": contact.identifier}}]).encode()).decode()
+                return out, next_cursor
+        last_key = None
+    return out, None
+
+
+# ------------------------------------------------------------------ writes
+
+def _new_contact(event: EventModel, identifier: str, profile: dict, custom: dict, *, groups: Iterable[str],
+                 cause: Cause, origin: str | None, now: str) -> ContactModel:
+    contact = ContactModel(
+        pk=contact_pk(event.event_id, identifier),
+        sk=CONTACT_SK,
+        event_id=event.event_id,
+        identifier=identifier,
+        event_shard=event_shard(event.event_id, identifier),
+        link_hash=_link_hash(event.event_id, identifier, 1),
+        link_version=1,
+        status=Status.OPEN.value,
+        version=1,
+        origin=origin,
+        created_at=now,
+        updated_at=now,
+        custom=custom,
+        groups=set(groups) or None,
+        last_cause=cause,
+        **profile,
+    )
+    if not contact.language:
+        contact.language = event.default_language
+    return contact
+
+
+def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause) -> ContactModel:
+    """Organiser-created contact: identifier required, same validation as the import."""
+    event = get_event(event_id, workspace_id)
+    raw_identifier = fields.get("identifier")
+    if raw_identifier is None or not str(raw_identifier).strip():
+        raise InvalidRequest("missing_identifier", "field 'identifier' is required", {"field": "identifier"})
+    identifier = normalise_identifier(raw_identifier)
+    rest = {k: v for k, v in fields.items() if k not in ("identifier", "groups")}
+    groups = fields.get("groups") or []
+    if not isinstance(groups, list) or any(not isinstance(g, str) for g in groups):
+        raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
+    profile, custom = clean_profile(rest, region=event.country, languages=list(event.languages))
+    contact = _new_contact(event, identifier, profile, custom, groups=[g.strip() for g in groups if g.strip()],
+                           cause=cause, origin=None, now=now_iso())
+    try:
+        contact.save(condition=ContactModel.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("already_exists", "a contact with this identifier exists in this event") from exc
+        raise
+    return contact
+
+
+@dataclass
+class RowOutcome:
+    result: str  # created | updated | skipped
+    code: str | None = None
+    message: str | None = None
+
+
+def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str, profile: dict, custom: dict, *,
+               mode: str, op_id: str, groups: Iterable[str], permission_group: str | None, cause: Cause) -> RowOutcome:
+    """One conditional write for one import row. Replays give the same outcome.
+
+    `existing` comes from one BatchGet per chunk; a race with another writer is settled
+    by the write's condition and one retry on the other path.
+    """
+    groups = [g for g in groups if g]
+    if permission_group:
+        profile = {**profile, "permission_group": permission_group}
+    now = now_iso()
+    for _attempt in range(3):
+        if existing is not None and existing.origin == op_id:
+            return RowOutcome("created")  # this very row created it before: a redelivery
+        if existing is None:
+            if mode == "update":
+                return RowOutcome("skipped", "not_found", "update only: no contact with this identifier")
+            contact = _new_contact(event, identifier, profile, custom, groups=groups, cause=cause, origin=op_id, now=now)
+            try:
+                contact.save(condition=ContactModel.pk.does_not_exist())
+                return RowOutcome("created")
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                existing = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
+                continue
+        if mode == "create":
+            return RowOutcome("skipped", "already_exists", "create only: a contact with this identifier exists")
+        actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
+        actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]
+        if groups:
+            actions.append(ContactModel.groups.add(set(groups)))
+        actions += [ContactModel.version.add(1), ContactModel.updated_at.set(now), ContactModel.last_cause.set(cause)]
+        try:
+            existing.update(actions=actions, condition=ContactModel.pk.exists())
+            return RowOutcome("updated")
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            existing = None  # deleted meanwhile: create it
+    return RowOutcome("skipped", "conflict", "the contact kept changing during the import; import it again")
+
+
+def fetch_existing(event_id: str, identifiers: list[str]) -> dict[str, ContactModel]:
+    keys = [(contact_pk(event_id, i), CONTACT_SK) for i in identifiers]
+    return {c.identifier: c for c in ContactModel.batch_get(keys, consistent_read=True)}
+
+
+def record_visit(state: GuestState) -> bool:
+    """The guest opened the link: open -> accessed, once. Returns True when it changed."""
+    contact = state.contact
+    if contact.accessed_at:
+        return False
+    now = now_iso()
+    actions = [ContactModel.accessed_at.set(now), ContactModel.version.add(1), ContactModel.updated_at.set(now),
+               ContactModel.last_cause.set(Cause(kind="guest", ref="visit"))]
+    if contact.status == Status.OPEN:
+        actions.append(ContactModel.status.set(Status.ACCESSED.value))
+    try:
+        contact.update(actions=actions, condition=ContactModel.accessed_at.does_not_exist() & (ContactModel.status == contact.status))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+# ------------------------------------------------------------------ JSON
+
+def contact_json(contact: ContactModel, *, with_link: bool = True) -> dict:
+    out = {"identifier": contact.identifier, "event_id": contact.event_id, "status": contact.status}
+    for name in PROFILE_FIELDS:
+        value = getattr(contact, name)
+        if value is not None:
+            out[name] = value
+    out["custom"] = contact.custom.as_dict() if hasattr(contact.custom, "as_dict") else dict(contact.custom or {})
+    out["groups"] = sorted(contact.groups or [])
+    out["created_at"] = contact.created_at
+    out["updated_at"] = contact.updated_at
+    if with_link:
+        out["personal_link"] = personal_link(contact)
+    return out
+
+
+def contact_path_identifier(identifier: str) -> str:
+    return quote(identifier, safe="")

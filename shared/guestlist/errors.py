@@ -1,0 +1,51 @@
+"""Domain errors: one family, each carrying a snake_case code the API and reports share."""
+
+from __future__ import annotations
+
+
+class GuestlistError(Exception):
+    """Base of every error the domain raises on purpose; `status` is its HTTP meaning."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, detail: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.detail = detail or {}
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.detail:
+            body["detail"] = self.detail
+        return body
+
+
+class InvalidRequest(GuestlistError):
+    """The request is malformed or a field fails validation."""
+
+    status = 422
+
+
+class NotFound(GuestlistError):
+    """The thing does not exist, or belongs to someone else (same answer on purpose)."""
+
+    status = 404
+
+
+class Conflict(GuestlistError):
+    """The thing exists already, or its state forbids the change."""
+
+    status = 409
+
+
+class Forbidden(GuestlistError):
+    """The caller's key does not allow this action."""
+
+    status = 403
+
+
+class StorageError(GuestlistError):
+    """A storage call failed for a reason other than a failed condition."""
+
+    status = 503

@@ -1,0 +1,75 @@
+"""Contact fields: the one place where an identifier, an email or a phone number is cleaned.
+
+The workbook import and the API both call these, so a value accepted in one is accepted
+in the other.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import InvalidRequest
+from .models import PROFILE_FIELDS
+
+
+def normalise_identifier(value: object) -> str:
+    """Trim; an identifier that is an email compares case-insensitively, so lower-case it."""
+    text = str(value).strip()
+    return text.lower() if "@" in text else text
+
+
+def clean_email(value: str) -> str:
+    """The normalised address, or ValueError with email-validator's reason (no DNS)."""
+    try:
+        return validate_email(str(value).strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def clean_phone(value: object, region: str = "CH") -> str:
+    """E.164, or ValueError; numbers without + use the event's country."""
+    text = str(value).strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_profile(fields: dict, *, region: str = "CH", languages: tuple[str, ...] | list[str] = ()) -> tuple[dict, dict]:
+    """Split API input into (predefined fields, custom fields), validating what has rules.
+
+    Empty values are dropped: an empty field never erases a stored value.
+    """
+    profile, custom = {}, {}
+    for name, value in fields.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if name == "custom":
+            if not isinstance(value, dict):
+                raise InvalidRequest("invalid_field", "field 'custom': an object of form answers", {"field": "custom"})
+            custom.update({str(k): v for k, v in value.items() if v not in (None, "")})
+            continue
+        if name not in PROFILE_FIELDS:
+            custom[name] = value
+            continue
+        if isinstance(value, (dict, list)):
+            raise InvalidRequest("invalid_field", f"field {name!r}: a text value", {"field": name})
+        text = str(value).strip()
+        try:
+            if name == "email":
+                text = clean_email(text)
+            elif name == "phone_mobile":
+                text = clean_phone(text, region)
+        except ValueError as exc:
+            code = "invalid_email" if name == "email" else "invalid_phone"
+            raise InvalidRequest(code, f"field {name!r}: {exc}", {"field": name}) from None
+        if name == "language":
+            text = text.lower()[:2]
+            if languages and text not in languages:
+                raise InvalidRequest("unknown_language", f"field 'language': one of {', '.join(languages)}", {"field": name})
+        profile[name] = text
+    return profile, custom

@@ -1,0 +1,297 @@
+"""PynamoDB models: every item the system stores, declared once.
+
+Key design (DESIGN.md s9: no partition key may take more than 5 % of an event's import
+writes): a contact and its bookings share the partition `C#{event_id}#{identifier}`, so
+one Query returns a guest's whole state; listing an event's contacts goes through the
+`by_event` index, spread over `event_shards` partitions. Links and tickets are found
+through indexes on their hashes.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from .settings import get_settings
+
+_settings = get_settings()
+_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+_host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+CONTACT_SK = "CONTACT"
+BOOKING_SK_PREFIX = "BOOKING#"
+
+# Fields an organiser or guest may set on a contact (seed: predefined identifiers).
+PROFILE_FIELDS = (
+    "title", "function", "firstname", "lastname", "organization", "phone_mobile", "image",
+    "job_title", "badge_info", "email", "street", "zip", "city",
+    "language", "account_manager", "permission_group",
+)
+
+
+def contact_pk(event_id: str, identifier: str) -> str:
+    return f"C#{event_id}#{identifier}"
+
+
+def event_shard(event_id: str, identifier: str, shards: int | None = None) -> str:
+    shards = shards or _settings.event_shards
+    return f"{event_id}#{zlib.crc32(identifier.encode('utf-8')) % shards:02d}"
+
+
+def _meta(table: str):
+    return type("Meta", (), {"table_name": table, "region": _region, "host": _host, "max_retry_attempts": 5})
+
+
+# ------------------------------------------------------------------ contacts table
+
+class ByLinkIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_link"
+        projection = KeysOnlyProjection()
+
+    link_hash = UnicodeAttribute(hash_key=True)
+
+
+class ByTicketIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_ticket"
+        projection = AllProjection()
+
+    ticket_hash = UnicodeAttribute(hash_key=True)
+
+
+class ByEventIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_event"
+        projection = AllProjection()
+
+    event_shard = UnicodeAttribute(hash_key=True)
+    identifier = UnicodeAttribute(range_key=True)
+
+
+class ByWaitlistIndex(GlobalSecondaryIndex):
+    """Sparse: only waitlisted bookings carry these keys, oldest first per event."""
+
+    class Meta:
+        index_name = "by_waitlist"
+        projection = KeysOnlyProjection()
+
+    waitlist_event = UnicodeAttribute(hash_key=True)
+    waitlist_at = UnicodeAttribute(range_key=True)
+
+
+class Cause(MapAttribute):
+    """Who or what made the last change: import, guest, organiser or check-in device."""
+
+    kind = UnicodeAttribute()
+    ref = UnicodeAttribute(null=True)
+
+
+class ContactModel(Model):
+    Meta = _meta(_settings.contacts_table)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CONTACT_SK)
+    event_id = UnicodeAttribute()
+    identifier = UnicodeAttribute()
+    event_shard = UnicodeAttribute()
+    link_hash = UnicodeAttribute()
+    link_version = NumberAttribute(default=1)
+    status = UnicodeAttribute(default="open")
+    version = NumberAttribute(default=1)
+    origin = UnicodeAttribute(null=True)  # the operation that created it (import replays)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    accessed_at = UnicodeAttribute(null=True)
+    declined_at = UnicodeAttribute(null=True)
+    confirmed_count = NumberAttribute(default=0)
+    waitlisted_count = NumberAttribute(default=0)
+    attended_count = NumberAttribute(default=0)
+    groups = UnicodeSetAttribute(null=True)
+    custom = MapAttribute(default=dict)
+    last_cause = Cause(null=True)
+
+    title = UnicodeAttribute(null=True)
+    function = UnicodeAttribute(null=True)
+    firstname = UnicodeAttribute(null=True)
+    lastname = UnicodeAttribute(null=True)
+    organization = UnicodeAttribute(null=True)
+    phone_mobile = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    job_title = UnicodeAttribute(null=True)
+    badge_info = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    street = UnicodeAttribute(null=True)
+    zip = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    account_manager = UnicodeAttribute(null=True)
+    permission_group = UnicodeAttribute(null=True)
+
+    by_link = ByLinkIndex()
+    by_event = ByEventIndex()
+
+
+class BookingModel(Model):
+    Meta = _meta(_settings.contacts_table)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # BOOKING#{booking_id}
+    booking_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    identifier = UnicodeAttribute()
+    status = UnicodeAttribute()  # confirmed | waitlisted | cancelled
+    ticket_hash = UnicodeAttribute()
+    answers = MapAttribute(default=dict)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    checked_in_at = UnicodeAttribute(null=True)
+    checkin_device = UnicodeAttribute(null=True)
+    checkin_nonce = UnicodeAttribute(null=True)
+    waitlist_event = UnicodeAttribute(null=True)
+    waitlist_at = UnicodeAttribute(null=True)
+
+    by_ticket = ByTicketIndex()
+    by_waitlist = ByWaitlistIndex()
+
+
+# ------------------------------------------------------------------ events table
+
+class EventModel(Model):
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
+    sk = UnicodeAttribute(range_key=True, default="EVENT")
+    event_id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    start = UnicodeAttribute(null=True)
+    end = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="Europe/Zurich")
+    venue = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    languages = ListAttribute(of=UnicodeAttribute, default=lambda: ["de", "fr", "en"])
+    default_language = UnicodeAttribute(default="en")
+    country = UnicodeAttribute(default="CH")
+    capacity = NumberAttribute(null=True)
+    confirmed_count = NumberAttribute(default=0)
+    self_cancellation = BooleanAttribute(default=True)
+    personal_link_only = BooleanAttribute(default=False)
+    permission_groups = UnicodeSetAttribute(null=True)
+    max_bookings_per_contact = NumberAttribute(default=1)
+    waitlist_auto_promote = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class WorkspaceEventModel(Model):
+    """Index item: the events of a workspace, for listing without a scan."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # WS#{workspace_id}
+    sk = UnicodeAttribute(range_key=True)  # EVENT#{event_id}
+    event_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+
+
+class KeyModel(Model):
+    """An organiser or check-in key, found by its digest; the key itself is never stored."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # KEY#{digest}
+    sk = UnicodeAttribute(range_key=True, default="KEY")
+    key_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # organiser | checkin
+    workspace_id = UnicodeAttribute()
+    event_id = UnicodeAttribute(null=True)
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class EventKeyModel(Model):
+    """Index item: the check-in keys of an event (without the key), for listing and revoking."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
+    sk = UnicodeAttribute(range_key=True)  # CHECKINKEY#{key_id}
+    key_id = UnicodeAttribute()
+    key_digest = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class ImportJobModel(Model):
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # IMPORT#{import_id}
+    sk = UnicodeAttribute(range_key=True, default="JOB")
+    import_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    source = UnicodeAttribute(default="xlsx")
+    object_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # validating | running | completed | completed_with_errors | failed
+    error = MapAttribute(null=True)
+    options = MapAttribute(default=dict)
+    rows_total = NumberAttribute(default=0)
+    chunks_total = NumberAttribute(default=0)
+    chunks_sent = NumberAttribute(default=0)
+    chunks_done = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    deleted = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    warnings = NumberAttribute(default=0)
+    columns = MapAttribute(default=dict)
+    issues_key = UnicodeAttribute(null=True)  # S3 key of the validation issues (JSON)
+    report_key = UnicodeAttribute(null=True)  # S3 key of the xlsx report
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+
+
+class ChunkResultModel(Model):
+    """Marks one chunk as counted, with its rows' issues: a redelivery is never counted twice."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # IMPORT#{import_id}
+    sk = UnicodeAttribute(range_key=True)  # CHUNK#{index:06d}
+    outcome = UnicodeAttribute()  # processed | processing_failed
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    issues = UnicodeAttribute(default="[]")  # JSON list, at most one chunk's rows
+    created_at = UnicodeAttribute()
+
+
+# ------------------------------------------------------------------ history table
+
+class HistoryModel(Model):
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # contact pk
+    sk = UnicodeAttribute(range_key=True)  # {changed_at}#{version:010d}
+    event_id = UnicodeAttribute()
+    identifier = UnicodeAttribute()
+    old_status = UnicodeAttribute(null=True)
+    new_status = UnicodeAttribute()
+    changed_at = UnicodeAttribute()
+    cause = UnicodeAttribute()
+    cause_ref = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)

@@ -1,0 +1,47 @@
+"""Settings: one typed object, read once from the environment the template sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    contacts_table: str
+    events_table: str
+    history_table: str
+    import_bucket: str
+    work_queue_url: str
+    link_secret_arn: str
+    public_base_url: str = ""
+    import_chunk_size: int = 100
+    # Listing contacts of one event fans out over this many index partitions, so that
+    # no partition key takes more than 1/shards of an event's writes (DESIGN.md s9).
+    event_shards: int = 32
+
+    @classmethod
+    def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        missing = [name for name in _REQUIRED if not env.get(name)]
+        if missing:
+            raise RuntimeError(f"missing environment variables: {', '.join(missing)}")
+        return cls(
+            contacts_table=env["CONTACTS_TABLE"],
+            events_table=env["EVENTS_TABLE"],
+            history_table=env["HISTORY_TABLE"],
+            import_bucket=env["IMPORT_BUCKET"],
+            work_queue_url=env["WORK_QUEUE_URL"],
+            link_secret_arn=env["LINK_SECRET_ARN"],
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            import_chunk_size=int(env.get("IMPORT_CHUNK_SIZE") or 100),
+        )
+
+
+_REQUIRED = ("CONTACTS_TABLE", "EVENTS_TABLE", "HISTORY_TABLE", "IMPORT_BUCKET", "WORK_QUEUE_URL", "LINK_SECRET_ARN")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()
