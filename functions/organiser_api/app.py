@@ -144,6 +144,12 @@ def create_import(event_id: str):
     return json_response(201, {"upload": upload, "key": key})
 
 
+@app.get("/events/<event_id>/imports")
+def list_imports(event_id: str):
+    _event(event_id)
+    return json_response(200, {"imports": imports.list_imports(event_id)})
+
+
 @app.get("/events/<event_id>/imports/<import_id>")
 def get_import(event_id: str, import_id: str):
     _event(event_id)

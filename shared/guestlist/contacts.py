@@ -28,6 +28,7 @@ from .models import (
     EventModel,
     contact_pk,
     event_shard,
+    plain,
 )
 from .secret import link_secret
 from .settings import get_settings
@@ -285,7 +286,7 @@ def contact_json(contact: ContactModel, *, with_link: bool = True) -> dict:
         value = getattr(contact, name)
         if value is not None:
             out[name] = value
-    out["custom"] = contact.custom.as_dict() if hasattr(contact.custom, "as_dict") else dict(contact.custom or {})
+    out["custom"] = plain(contact.custom)
     out["groups"] = sorted(contact.groups or [])
     out["created_at"] = contact.created_at
     out["updated_at"] = contact.updated_at

@@ -11,7 +11,7 @@ from .contacts import GuestState, contact_json, personal_link, record_visit, res
 from .errors import Forbidden, InvalidRequest
 from .events import event_json, get_event_cached
 from .fields import clean_profile
-from .models import BookingModel, ContactModel, EventModel
+from .models import BookingModel, ContactModel, EventModel, plain
 from .status import Status
 
 
@@ -22,7 +22,7 @@ def _booking_json(booking: BookingModel) -> dict:
         "ticket_code": booking_rules.ticket_for(booking) if booking.status != "cancelled" else None,
         "created_at": booking.created_at,
         "checked_in_at": booking.checked_in_at,
-        "answers": booking.answers.as_dict() if hasattr(booking.answers, "as_dict") else dict(booking.answers or {}),
+        "answers": plain(booking.answers),
     }
 
 

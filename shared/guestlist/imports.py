@@ -21,7 +21,7 @@ from .clock import now_iso
 from .contacts import RowOutcome, fetch_existing, list_contacts, upsert_row
 from .errors import InvalidRequest, NotFound
 from .events import get_event
-from .models import Cause, ChunkResultModel, ContactModel, ImportJobModel
+from .models import plain, Cause, ChunkResultModel, ContactModel, EventImportModel, ImportJobModel
 from .settings import get_settings
 
 MODES = ("upsert", "create", "update")
@@ -112,6 +112,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str, read_
         event = get_event(event_id)
     except NotFound:
         return _fail(job, "event_not_found", f"no event {event_id!r}: create it before importing")
+    EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{import_id}", import_id=import_id).save()
     body, metadata = read_object()
     try:
         options = ImportOptions.from_metadata(metadata)
@@ -265,15 +266,13 @@ def finish(import_id: str) -> None:
     if job.status in TERMINAL:
         return
     deleted, kept = 0, []
-    if (job.options or {}).get("delete_missing"):
+    if plain(job.options).get("delete_missing"):
         deleted, kept = _delete_missing(job)
     issues = all_issues(job) + kept
     report_key = None
     if issues:
-        from .workbook.report import write_issues_xlsx
-
         report_key = f"reports/{job.event_id}/{import_id}/report.xlsx"
-        aws.put_object(report_key, write_issues_xlsx(issues), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        aws.put_object(report_key, _issues_xlsx(issues), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     problems = job.skipped + job.failed
     status = "completed_with_errors" if problems else "completed"
     now = now_iso()
@@ -285,6 +284,15 @@ def finish(import_id: str) -> None:
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def _issues_xlsx(issues: list[dict]) -> bytes:
+    from .workbook import Issue, WorkbookReport, write_issue_report
+
+    fields = ("row", "identifier", "column", "code", "message", "severity")
+    report = WorkbookReport(status="", error=None, rows_total=0,
+                            issues=[Issue(**{k: i.get(k) for k in fields}) for i in issues])
+    return write_issue_report(report)
 
 
 def _delete_missing(job: ImportJobModel) -> tuple[int, list[dict]]:
@@ -327,19 +335,28 @@ def all_issues(job: ImportJobModel) -> list[dict]:
     return issues
 
 
-def report_json(job: ImportJobModel, *, with_url: bool = True) -> dict:
-    issues = all_issues(job) if job.status in TERMINAL else []
+def list_imports(event_id: str, limit: int = 20) -> list[dict]:
+    """The event's imports, newest first, with their status and counts (no issues)."""
+    out = []
+    for item in EventImportModel.query(f"EVENT#{event_id}", EventImportModel.sk.startswith("IMPORT#"), scan_index_forward=False, limit=limit):
+        job = get_job(item.import_id)
+        out.append({k: v for k, v in report_json(job, with_url=False, with_issues=False).items() if k not in ("issues", "report_url")})
+    return out
+
+
+def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool = True) -> dict:
+    issues = all_issues(job) if with_issues and job.status in TERMINAL else []
     return {
         "import_id": job.import_id,
         "event_id": job.event_id,
         "source": job.source,
         "status": job.status,
-        "error": dict(job.error.as_dict() if hasattr(job.error, "as_dict") else job.error) if job.error else None,
+        "error": plain(job.error) or None,
         "rows_total": int(job.rows_total),
         "counts": {"created": int(job.created), "updated": int(job.updated), "deleted": int(job.deleted),
                    "skipped": int(job.skipped), "failed": int(job.failed)},
         "warnings": int(job.warnings),
-        "columns": job.columns.as_dict() if hasattr(job.columns, "as_dict") else dict(job.columns or {}),
+        "columns": plain(job.columns),
         "issues": [{k: i.get(k) for k in ("row", "identifier", "column", "code", "message")} for i in issues[:MAX_REPORTED_ISSUES]],
         "issues_total": len(issues),
         "report_url": aws.presigned_get(job.report_key) if (with_url and job.report_key) else None,

@@ -49,6 +49,13 @@ def event_shard(event_id: str, identifier: str, shards: int | None = None) -> st
     return f"{event_id}#{zlib.crc32(identifier.encode('utf-8')) % shards:02d}"
 
 
+def plain(value) -> dict:
+    """A raw MapAttribute (or None) as a plain dict."""
+    if value is None:
+        return {}
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value)
+
+
 def _meta(table: str):
     return type("Meta", (), {"table_name": table, "region": _region, "host": _host, "max_retry_attempts": 5})
 
@@ -262,6 +269,16 @@ class ImportJobModel(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
+
+
+class EventImportModel(Model):
+    """Index item: the imports of an event, newest last, for listing without a scan."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
+    sk = UnicodeAttribute(range_key=True)  # IMPORT#{created_at}#{import_id}
+    import_id = UnicodeAttribute()
 
 
 class ChunkResultModel(Model):
