@@ -9,7 +9,6 @@ import boto3
 import requests
 from openpyxl import Workbook
 from rich.console import Console
-from rich.table import Table
 
 SAMPLE_GUESTS = [
     ("anna.muster@example.com", "Anna", "Muster", "Muster AG", "+41 44 668 18 00", "de", "8001"),
@@ -55,13 +54,12 @@ def run_demo(stack, admin_key: str, console: Console) -> dict:
         counts = report["counts"]
         console.print(f"  import {report['import_id']}: {report['status']}, {counts['created']} created, "
                       f"{counts['skipped']} skipped, {report['warnings']} warning(s)")
-    table = Table("guest", "language", "personal link")
+    console.print("  personal links (open one in a browser):")
     for contact in sorted(contacts, key=lambda c: c["identifier"]):
-        table.add_row(f"{contact.get('firstname', '')} {contact.get('lastname', '')}".strip(), contact.get("language", ""),
-                      contact["personal_link"])
-    console.print(table)
-    console.print(f"  check-in key    {checkin['key']}  (door staff; event {event_id} only)")
-    console.print(f"  try:  curl -s -H 'Authorization: Bearer {admin_key}' {api}/events/{event_id}/contacts")
+        name = f"{contact.get('firstname', '')} {contact.get('lastname', '')}".strip()
+        console.print(f"    {name:<14} {contact.get('language', ''):<3} {contact['personal_link']}", soft_wrap=True)
+    console.print(f"  check-in key    {checkin['key']}  (door staff; event {event_id} only)", soft_wrap=True)
+    console.print(f"  try:  curl -s -H 'Authorization: Bearer {admin_key}' {api}/events/{event_id}/contacts", soft_wrap=True)
     return {"event_id": event_id, "checkin_key": checkin["key"], "contacts": contacts, "import": report}
 
 
