@@ -1,0 +1,58 @@
+import string
+
+import pytest
+
+from guestlist.web import SUPPORTED_LANGUAGES, translate
+from guestlist.web.i18n import MESSAGES, notice_key
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_language_has_every_key():
+    assert set(MESSAGES) == set(SUPPORTED_LANGUAGES)
+    keys = set().union(*(set(table) for table in MESSAGES.values()))
+    for lang, table in MESSAGES.items():
+        assert set(table) == keys, f"{lang} misses {sorted(keys - set(table))}"
+
+
+def test_every_text_is_non_empty_and_uses_the_same_placeholders():
+    for key, english in MESSAGES["en"].items():
+        for lang in SUPPORTED_LANGUAGES:
+            text = MESSAGES[lang][key]
+            assert text.strip(), (lang, key)
+            assert _placeholders(text) == _placeholders(english), (lang, key)
+
+
+def test_status_names_follow_the_seed_in_french():
+    expected = {
+        "open": "Ouvert", "accessed": "Accédé", "registered": "Inscrit",
+        "unregistered": "Désinscrit", "waitlisted": "En attente", "attended": "Participé",
+    }
+    assert {s: translate(f"status.{s}", "fr") for s in expected} == expected
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_all_six_statuses_have_distinct_names(lang):
+    names = {translate(f"status.{s}", lang) for s in
+             ("open", "accessed", "registered", "unregistered", "waitlisted", "attended")}
+    assert len(names) == 6
+
+
+def test_translate_formats_parameters():
+    assert translate("greeting.named", "de", name="Anna") == "Guten Tag Anna"
+
+
+def test_unknown_language_falls_back_to_english():
+    assert translate("form.submit", "xx") == MESSAGES["en"]["form.submit"]
+
+
+def test_unknown_key_raises():
+    with pytest.raises(KeyError):
+        translate("no.such.key", "en")
+
+
+def test_unknown_notice_codes_map_to_the_generic_error():
+    assert notice_key("booking_confirmed") == "notice.booking_confirmed"
+    assert notice_key("something_new") == "notice.error"
