@@ -105,7 +105,7 @@ class HttpGateway:
             raise PortInUseError(f"port {self.host}:{self.port} (HTTP API) is already in use; stop the other "
                                  "process or pick another port") from None
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="http-gateway", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-gateway", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

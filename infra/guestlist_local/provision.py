@@ -59,10 +59,15 @@ class Emulator:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
+                    break
             except OSError:
                 time.sleep(0.02)
-        raise RuntimeError(f"the AWS emulator did not start on {self.endpoint_url}")
+        else:
+            raise RuntimeError(f"the AWS emulator did not start on {self.endpoint_url}")
+        # moto keeps its state per process, not per server: a new stack must not see an earlier one's resources
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST"), timeout=10).read()
 
     def stop(self) -> None:
         if self._server is not None:
