@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -69,7 +70,8 @@ class Page(HTMLParser):
         return [e for e in self.elements if index in e.forms]
 
     def all_text(self) -> str:
-        return " ".join(" ".join(self.text).split())
+        # Only ASCII whitespace: non-breaking spaces are part of the French texts.
+        return re.sub(r"[ \t\n\r\f]+", " ", " ".join(self.text)).strip()
 
 
 def csp_source(body: str) -> str:
