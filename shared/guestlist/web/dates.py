@@ -66,7 +66,8 @@ def format_time(moment: datetime, lang: str) -> str:
 
 
 def _clock_suffix(lang: str) -> str:
-    return " Uhr" if _lang(lang) == "de" else ""
+    # Non-breaking, so "Uhr" never starts a line on a narrow phone.
+    return "\u00a0Uhr" if _lang(lang) == "de" else ""
 
 
 def format_moment(value: str | datetime, tz: tzinfo, lang: str) -> str:
@@ -84,5 +85,5 @@ def format_range(start: str | datetime, end: str | datetime | None, tz: tzinfo, 
         return head + suffix
     last = parse_in_zone(end, tz)
     if last.date() == first.date():
-        return f"{head} – {format_time(last, lang)}{suffix}"
+        return f"{head} –\u00a0{format_time(last, lang)}{suffix}"
     return f"{head}{suffix} – {format_date(last, lang)}, {format_time(last, lang)}{suffix}"

@@ -43,8 +43,10 @@ STANDARD_FIELDS = (
     ("organization", "text", "organization", None, False),
     ("job_title", "text", "organization-title", None, False),
 )
-# Form field name prefix for contact.custom entries: `custom.diet`.
-CUSTOM_PREFIX = "custom."
+# contact.custom entries post under their own name (`diet=vegan`): the booking handler
+# stores every name that is not a predefined field as a custom answer. Names the form
+# already uses, or that the handler reserves, are not offered as custom inputs.
+RESERVED_NAMES = frozenset({"lang", "identifier", "custom", "language"}) | {f[0] for f in STANDARD_FIELDS}
 
 
 @lru_cache(maxsize=1)
@@ -128,9 +130,11 @@ def _fields(contact: Mapping[str, Any], lang: str) -> list[Field]:
     custom = contact.get("custom") or {}
     if isinstance(custom, Mapping):
         for index, (key, value) in enumerate(custom.items()):
+            if str(key) in RESERVED_NAMES:
+                continue
             fields.append(
                 Field(
-                    name=f"{CUSTOM_PREFIX}{key}",
+                    name=str(key),
                     id=f"f-custom-{index}",
                     label=_custom_label(str(key)),
                     autocomplete="off",

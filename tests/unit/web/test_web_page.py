@@ -36,7 +36,16 @@ def test_form_is_prefilled_from_the_contact(view, token):
     contact = view["contact"]
     for name in ("firstname", "lastname", "email", "phone_mobile", "organization", "job_title"):
         assert inputs[name].attrs["value"] == contact[name]
-    assert inputs["custom.diet"].attrs["value"] == "vegan"
+    assert inputs["diet"].attrs["value"] == "vegan"
+
+
+def test_custom_fields_cannot_shadow_predefined_or_reserved_names(view, token):
+    view["contact"]["custom"] = {"email": "evil@example.org", "lang": "xx", "diet": "vegan"}
+    page, _, _ = _render(_all_actions(view), token)
+    names = [e.attrs["name"] for e in page.find("input")]
+    assert names.count("email") == 1
+    assert "lang" not in page.inputs()
+    assert page.inputs()["email"].attrs["value"] == view["contact"]["email"]
 
 
 def test_every_visible_input_has_a_label_and_autocomplete(view, token):
@@ -237,13 +246,13 @@ def test_no_notice_no_banner(view, token):
 
 def test_dates_are_shown_in_the_event_time_zone_and_language(view, token):
     page, _, _ = _render(view, token, "en")
-    assert "Saturday 14 June 2025, 18:30 – 22:00" in page.all_text()  # 16:30Z is 18:30 in Zurich
+    assert "Saturday 14 June 2025, 18:30 –\u00a022:00" in page.all_text()  # 16:30Z is 18:30 in Zurich
     page, _, _ = _render(view, token, "de")
-    assert "Samstag, 14. Juni 2025, 18:30 – 22:00 Uhr" in page.all_text()
+    assert "Samstag, 14. Juni 2025, 18:30 –\u00a022:00\u00a0Uhr" in page.all_text()
     page, _, _ = _render(view, token, "fr")
-    assert "samedi 14 juin 2025, 18\u00a0h\u00a030 – 22\u00a0h\u00a000" in page.all_text()
+    assert "samedi 14 juin 2025, 18\u00a0h\u00a030 –\u00a022\u00a0h\u00a000" in page.all_text()
     page, _, _ = _render(view, token, "it")
-    assert "sabato 14 giugno 2025, 18:30 – 22:00" in page.all_text()
+    assert "sabato 14 giugno 2025, 18:30 –\u00a022:00" in page.all_text()
 
 
 def test_event_over_several_days_shows_both_dates(view, token):
