@@ -46,6 +46,8 @@ def up(
     from .template import TemplateError
 
     logging.basicConfig(level=os.environ.get("GUESTLIST_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("botocore", "pynamodb", "samtranslator", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     started = time.monotonic()
     stack = LocalStack(template, host=host, aws_port=aws_port, http_port=port, data_dir=data_dir)
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import snapshot
 from .gateway import HttpGateway
-from .provision import Emulator, Provisioner, apply_environment
+from .provision import Emulator, Provisioner, apply_environment, ensure_port_free
 from .pump import EventPump
 from .runtime import FunctionRuntime
 from .template import Topology, build_topology, translate
@@ -62,6 +62,8 @@ class LocalStack:
         with self._lock:
             if self._running:
                 return self
+            ensure_port_free(self.host, self.http_port, "HTTP API")  # before spending seconds on the rest
+            ensure_port_free(self.host, self.aws_port, "AWS emulator")
             translated = translate(self.template_path)
             overrides = dict(self.parameter_overrides)
             # empty PublicBaseUrl means "the API's own URL": locally that is the gateway, over http

@@ -67,3 +67,19 @@ def test_routes_prefer_literal_segments_over_parameters_and_parameters_over_gree
     greedy = router.match("DELETE", "/a/b/c")
     assert greedy[0].function == "Greedy" and greedy[1] == {"proxy": "a/b/c"}
     assert Router([Route("GET", "/health", "H", None)]).match("POST", "/health") is None
+
+
+def test_a_port_in_use_is_a_clear_error_before_anything_starts(tmp_path):
+    import socket
+
+    from guestlist_local.provision import PortInUseError
+    from guestlist_local.stack import LocalStack
+
+    from .conftest import free_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"127.0.0.1:{port} \\(HTTP API\\) is already in use"):
+            LocalStack(build_template(tmp_path), http_port=port, aws_port=free_port()).start()
