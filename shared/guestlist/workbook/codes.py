@@ -1,0 +1,45 @@
+"""Every code the workbook reader reports, declared once; reports and the API use these strings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    # file-level: the whole workbook is refused, nothing is read
+    UNSUPPORTED_FILE = "unsupported_file"
+    MULTIPLE_SHEETS = "multiple_sheets"
+    DUPLICATE_HEADERS = "duplicate_headers"
+    NO_IDENTIFIER_COLUMN = "no_identifier_column"
+    TOO_LARGE = "too_large"
+    INVALID_MAPPING = "invalid_mapping"
+    # row-level: the row is skipped
+    MISSING_IDENTIFIER = "missing_identifier"
+    DUPLICATE_IDENTIFIER = "duplicate_identifier"
+    FORMULA = "formula"
+    INVALID_EMAIL = "invalid_email"
+    INVALID_PHONE = "invalid_phone"
+    # row-level warnings: the row is imported
+    BLANK_ROW = "blank_row"
+    UNKNOWN_LANGUAGE = "unknown_language"
+
+
+FILE_CODES = frozenset(
+    {
+        Code.UNSUPPORTED_FILE,
+        Code.MULTIPLE_SHEETS,
+        Code.DUPLICATE_HEADERS,
+        Code.NO_IDENTIFIER_COLUMN,
+        Code.TOO_LARGE,
+        Code.INVALID_MAPPING,
+    }
+)
+
+# Issue.severity values
+SKIPPED = "skipped"
+WARNING = "warning"
+
+# Report status values
+VALID = "valid"
+VALID_WITH_ERRORS = "valid_with_errors"
+FAILED = "failed"

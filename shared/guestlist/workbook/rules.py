@@ -1,0 +1,105 @@
+"""The row rules of the import contract (DESIGN.md s3), one small function each.
+
+A rule gets what it needs and returns an Issue (or None); the reader applies them in order
+and a row gets at most one skipping issue, so counts add up.
+"""
+
+from __future__ import annotations
+
+from .codes import SKIPPED, WARNING, Code
+from .model import Issue
+from .values import normalise_email, normalise_language, normalise_phone
+
+
+def _show(value, limit: int = 60) -> str:
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return repr(text)
+
+
+def formula(row: int, identifier: str | None, headers: list[str]) -> Issue:
+    names = ", ".join(f"'{header}'" for header in headers)
+    plural = "s" if len(headers) > 1 else ""
+    return Issue(
+        row, identifier, headers[0], Code.FORMULA.value,
+        f"Row {row}: column{plural} {names} hold{'' if plural else 's'} a formula; type the value instead.",
+        SKIPPED,
+    )
+
+
+def missing_identifier(row: int, identifier: str | None, header: str) -> Issue | None:
+    if identifier:
+        return None
+    return Issue(
+        row, None, header, Code.MISSING_IDENTIFIER.value,
+        f"Row {row}: the identifier column '{header}' is empty.",
+        SKIPPED,
+    )
+
+
+def duplicate_identifier(row: int, identifier: str, header: str, first_rows: dict[str, int]) -> Issue | None:
+    """The first row with an identifier wins; later rows with the same one are skipped."""
+    first = first_rows.setdefault(identifier, row)
+    if first == row:
+        return None
+    return Issue(
+        row, identifier, header, Code.DUPLICATE_IDENTIFIER.value,
+        f"Row {row}: identifier {_show(identifier)} already appears in row {first}; this row is skipped.",
+        SKIPPED,
+    )
+
+
+def invalid_email(row: int, identifier: str, header: str, fields: dict) -> Issue | None:
+    """Replaces fields['email'] by its normalised form, or reports why it is not an address."""
+    value = fields["email"]
+    try:
+        fields["email"] = normalise_email(value)
+    except ValueError as exc:
+        return Issue(
+            row, identifier, header, Code.INVALID_EMAIL.value,
+            f"Row {row}, column '{header}': {_show(value)} is not a valid email address ({exc}).",
+            SKIPPED,
+        )
+    return None
+
+
+def invalid_phone(row: int, identifier: str, header: str, fields: dict, region: str) -> Issue | None:
+    """Replaces fields['phone_mobile'] by its E.164 form, or reports it."""
+    value = fields["phone_mobile"]
+    try:
+        fields["phone_mobile"] = normalise_phone(value, region)
+    except ValueError as exc:
+        return Issue(
+            row, identifier, header, Code.INVALID_PHONE.value,
+            f"Row {row}, column '{header}': {_show(value)} is not a valid phone number ({exc}).",
+            SKIPPED,
+        )
+    return None
+
+
+def unknown_language(
+    row: int, identifier: str, header: str, fields: dict, languages: tuple[str, ...], default: str
+) -> Issue | None:
+    """An unknown language, or one the event does not offer, becomes the default language."""
+    value = fields["language"]
+    code = normalise_language(value)
+    if code is not None and code in languages:
+        fields["language"] = code
+        return None
+    fields["language"] = default
+    reason = "is not a language the event offers" if code is not None else "is not a known language"
+    return Issue(
+        row, identifier, header, Code.UNKNOWN_LANGUAGE.value,
+        f"Row {row}, column '{header}': {_show(value)} {reason}; the default language '{default}' is used.",
+        WARNING,
+    )
+
+
+def blank_row(first_blank: int, last_blank: int) -> Issue:
+    rows = f"Row {first_blank} is" if first_blank == last_blank else f"Rows {first_blank}-{last_blank} are"
+    return Issue(
+        first_blank, None, None, Code.BLANK_ROW.value,
+        f"{rows} empty between data rows; reading continued after the gap.",
+        WARNING,
+    )
