@@ -25,6 +25,9 @@ def default_template_path() -> Path:
 
 
 class LocalStack:
+    # moto keeps one state per process, and os.environ is per process too: one running stack per process
+    _running_in_process: "LocalStack | None" = None
+
     def __init__(self, template_path: str | Path | None = None, *, host: str = "127.0.0.1", aws_port: int = 4566,
                  http_port: int = 3000, data_dir: str | Path | None = None,
                  parameter_overrides: dict[str, str] | None = None, repo_root: str | Path | None = None):
@@ -62,6 +65,10 @@ class LocalStack:
         with self._lock:
             if self._running:
                 return self
+            other = LocalStack._running_in_process
+            if other is not None:
+                raise RuntimeError(f"another LocalStack is running in this process ({other.api_url}); stop it first "
+                                   "(the AWS emulator's state and the environment are per process)")
             ensure_port_free(self.host, self.http_port, "HTTP API")  # before spending seconds on the rest
             ensure_port_free(self.host, self.aws_port, "AWS emulator")
             translated = translate(self.template_path)
@@ -93,6 +100,7 @@ class LocalStack:
                 self._teardown(save=False)
                 raise
             self._running = True
+            LocalStack._running_in_process = self
             log.info("local stack up: API %s, AWS emulator %s", self.api_url, self.endpoint_url)
             return self
 
@@ -101,6 +109,7 @@ class LocalStack:
             if not self._running:
                 return
             self._running = False
+            LocalStack._running_in_process = None
             self._teardown(save=self.data_dir is not None)
 
     def _teardown(self, save: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -215,7 +216,21 @@ class _NoManagedPolicies:
         return {}
 
 
+_TRANSLATED: dict[tuple[str, str], TranslatedTemplate] = {}
+
+
 def translate(template_path: Path, raw: dict[str, Any] | None = None) -> TranslatedTemplate:
+    """The SAM transform takes most of a second: the result is kept per template path and content."""
+    if raw is None:
+        path = Path(template_path).resolve()
+        key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+        if key not in _TRANSLATED:
+            _TRANSLATED[key] = _translate(path, None)
+        return copy.deepcopy(_TRANSLATED[key])
+    return _translate(Path(template_path), raw)
+
+
+def _translate(template_path: Path, raw: dict[str, Any] | None) -> TranslatedTemplate:
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     from samtranslator.translator.transform import transform
 
