@@ -73,8 +73,9 @@ def run_ours(path: Path) -> int:
     from guestlist.workbook import read_workbook
 
     report = read_workbook(path)
-    assert report.status != "failed", report.error
-    return report.rows_total
+    # every generated row is valid: ours then makes the same validation calls as the floor
+    assert report.status == "valid" and not report.issues, (report.error, report.issues[:3])
+    return len(report.rows)
 
 
 def run_floor(path: Path) -> int:
@@ -108,14 +109,12 @@ def run_openpyxl(path: Path) -> int:
     return count
 
 
-def timed(fn, path: Path, repeat: int) -> tuple[float, int]:
-    best = float("inf")
-    rows = 0
-    for _ in range(repeat):
-        started = time.perf_counter()
-        rows = fn(path)
-        best = min(best, time.perf_counter() - started)
-    return best, rows
+def timed(fn, path: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, rows)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = fn(path)
+    return time.perf_counter() - wall, time.process_time() - cpu, rows
+
 
 
 def _peak_rss_kb() -> int:
@@ -142,7 +141,7 @@ def peak_memory_mb(rows: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of ours and of the floor (best counts)")
     parser.add_argument("--memory-rows", default="10000,100000,200000")
     parser.add_argument("--memory-probe", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -155,15 +154,32 @@ def main(argv: list[str] | None = None) -> int:
     path = workbook_path(args.rows)
     size_mb = os.path.getsize(path) / 1024**2
     print(f"workbook: {args.rows} rows x 12 columns, {size_mb:.1f} MB ({path})")
-    results = {}
-    for name, fn in (("ours", run_ours), ("floor", run_floor), ("openpyxl", run_openpyxl)):
-        seconds, rows = timed(fn, path, args.repeat)
-        results[name] = args.rows / seconds
-        print(f"  {name:<9} {seconds:7.2f} s  {args.rows / seconds:10,.0f} rows/s  ({rows} rows)")
-    floor_ratio = results["ours"] / results["floor"]
-    openpyxl_ratio = results["ours"] / results["openpyxl"]
-    print(f"  ours/floor    = {floor_ratio:.2f}x (target >= 0.8)  {'OK' if floor_ratio >= 0.8 else 'MISSED'}")
-    print(f"  ours/openpyxl = {openpyxl_ratio:.2f}x (target >= 1.0)  {'OK' if openpyxl_ratio >= 1.0 else 'MISSED'}")
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    # Ours and the floor alternate, best of --repeat each, so a busy moment hits both alike.
+    # Ratios use CPU time (this process only): on a shared machine wall time mostly measures
+    # the neighbours; wall time is printed too.
+    wall = {"ours": float("inf"), "floor": float("inf")}
+    cpu = dict(wall)
+    for _ in range(args.repeat):
+        for name, fn in (("ours", run_ours), ("floor", run_floor)):
+            seconds, cpu_seconds, rows = timed(fn, path)
+            assert rows == args.rows, (name, rows)
+            wall[name] = min(wall[name], seconds)
+            cpu[name] = min(cpu[name], cpu_seconds)
+    wall["openpyxl"], cpu["openpyxl"], rows = timed(run_openpyxl, path)
+    assert rows == args.rows
+    rate = {name: args.rows / seconds for name, seconds in cpu.items()}
+    for name in cpu:
+        print(
+            f"  {name:<9} cpu {cpu[name]:6.2f} s  {rate[name]:9,.0f} rows/s"
+            f"   (wall {wall[name]:6.2f} s  {args.rows / wall[name]:9,.0f} rows/s)"
+        )
+    floor_ratio = rate["ours"] / rate["floor"]
+    openpyxl_ratio = rate["ours"] / rate["openpyxl"]
+    print(f"  ours/floor    = {floor_ratio:.2f}x (target >= 0.8)  {'OK' if floor_ratio >= 0.8 else 'MISSED'}"
+          f"   [wall {wall['floor'] / wall['ours']:.2f}x]")
+    print(f"  ours/openpyxl = {openpyxl_ratio:.2f}x (target >= 1.0)  {'OK' if openpyxl_ratio >= 1.0 else 'MISSED'}"
+          f"   [wall {wall['openpyxl'] / wall['ours']:.2f}x]")
     for rows in (int(n) for n in args.memory_rows.split(",") if n):
         mb = peak_memory_mb(rows)
         print(f"  peak memory at {rows:>7,} rows: {mb:6.0f} MB (max RSS of the process; target <= 400 MB at 200,000)")

@@ -17,8 +17,9 @@ SHOWN_ISSUES = 50
 PROGRESS_MIN_BYTES = 1024 * 1024  # below this a check takes well under a second: no bar
 
 
-def run_check(path: str, mapping_json: str | None, as_json: bool, console: Console | None = None) -> int:
+def run_check(path: str | os.PathLike, mapping_json: str | None, as_json: bool, console: Console | None = None) -> int:
     """Exit code: 0 valid (with or without skipped rows), 1 the file failed, 2 bad arguments."""
+    path = os.fspath(path)
     console = console or Console()
     errors = Console(stderr=True) if console.file in (sys.stdout, sys.__stdout__) else console
     mapping = None

@@ -21,10 +21,6 @@ def other_value(value):
     """Dates and times become ISO strings; anything else unusual becomes its text."""
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
     return str(value)
 
 
