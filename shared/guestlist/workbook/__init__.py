@@ -1,4 +1,22 @@
-"""Workbook reading and validation: an .xlsx upload in, valid rows and a report of every issue out."""
+"""Workbook reading and validation: an .xlsx upload in, valid rows and a report of every issue out.
+
+Choices where DESIGN.md s3 is silent (each has a test in tests/unit/workbook):
+- A mapping key that is not a header in row 1, or two headers mapped to one field, fails the
+  file with `invalid_mapping`: importing without the column the organiser meant is worse.
+- Mapping targets are taken literally: a target that is not `identifier` or a predefined field
+  is a custom field. Two headers auto-mapping to one field: the leftmost wins, the other is ignored.
+- "Name" maps to lastname only beside a first-name column; alone it is ambiguous and ignored.
+- Only the `email` column is validated as an email; an identifier that looks like an email is
+  just trimmed and lower-cased.
+- A row gets at most one skipping issue (formula, missing_identifier, duplicate_identifier,
+  invalid_email, invalid_phone, in that order); every row with an identifier, skipped or not,
+  claims it, so a later row with the same identifier is the duplicate.
+- blank_row warns once per run of empty rows followed by a data row; trailing empty rows are silent.
+- Status is `valid_with_errors` when at least one row is skipped; warnings alone keep `valid`.
+- The row limit is applied before parsing to the sheet's <row> elements that hold cells, and the
+  column limit to calamine's used range before any row is converted.
+- With one non-empty worksheet it is read whatever its position; empty extra sheets are fine.
+"""
 
 from .codes import FAILED, SKIPPED, VALID, VALID_WITH_ERRORS, WARNING, Code
 from .columns import LABELS, normalise_label

@@ -159,6 +159,9 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
         raise WorkbookError(Code.TOO_LARGE, f"The workbook has {len(infos)} parts; the limit is {MAX_PARTS}.")
 
     by_name = {info.filename: info for info in infos}
+    if len(by_name) != len(infos):
+        # Readers disagree on which of two same-named parts counts; Excel never writes them.
+        raise WorkbookError(Code.UNSUPPORTED_FILE, "The file is damaged: it holds two parts with the same name.")
     xml_infos = [info for info in infos if info.filename.lower().endswith(XML_SUFFIXES)]
     declared = sum(info.file_size for info in xml_infos)
     if declared > limits.max_uncompressed_bytes:
@@ -186,7 +189,9 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
     sheet_by_path = {sheet.path: sheet for sheet in sheets}
     done = {"_rels/.rels", workbook_path, workbook_rels_path}
 
-    for info in xml_infos:
+    # Worksheets are scanned whatever their names end with: calamine reads them as XML.
+    scanned = xml_infos + [by_name[sheet.path] for sheet in sheets if sheet.path not in {i.filename for i in xml_infos}]
+    for info in scanned:
         if info.filename in done:
             continue
         sheet = sheet_by_path.get(info.filename)

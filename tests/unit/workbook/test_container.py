@@ -224,3 +224,12 @@ def test_columns_over_the_limit_are_too_large(kit):
 @pytest.mark.parametrize("payload", [b"PK\x03\x04garbage", b"PK\x05\x06" + b"\x00" * 18, b"\x00" * 64])
 def test_garbage_never_raises(kit, payload):
     assert kit.read(payload).status == "failed"
+
+
+def test_two_parts_with_the_same_name_are_unsupported_file(kit, simple):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate we make on purpose
+        doubled = kit.rezip(simple, add={"xl/worksheets/sheet1.xml": BILLION_LAUGHS[:40] + b"<worksheet/>"})
+    assert_failed(kit.read(doubled), "unsupported_file")
