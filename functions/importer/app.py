@@ -3,8 +3,8 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
-from guestlist import aws
-from guestlist.imports import event_id_from_key, import_id_for, start_import
+from guestlist.imports import event_id_from_key, import_id_for, read_upload, start_import
+from guestlist.models import plain
 
 logger = Logger()
 
@@ -20,7 +20,8 @@ def lambda_handler(raw_event: dict, context):
         import_id = import_id_for(bucket, key, obj.etag, obj.version_id, obj.sequencer)
         logger.append_keys(import_id=import_id)
         job = start_import(import_id=import_id, event_id=event_id_from_key(key), object_key=key,
-                           read_object=lambda b=bucket, k=key: aws.get_object(k, b))
-        logger.info("import accepted", extra={"status": job.status, "rows_total": int(job.rows_total), "chunks": int(job.chunks_total)})
+                           read_object=lambda b=bucket, k=key: read_upload(k, b))
+        logger.info("import accepted", extra={"status": job.status, "rows_total": int(job.rows_total),
+                                              "chunks": int(job.chunks_total), "error": plain(job.error) or None})
         started.append({"import_id": import_id, "status": job.status})
     return {"imports": started}

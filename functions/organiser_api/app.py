@@ -5,7 +5,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from guestlist import aws, contacts, events, history, imports, keys
+from guestlist import contacts, events, history, imports, keys
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
@@ -124,24 +124,7 @@ def delete_checkin_key(event_id: str, key_id: str):
 
 @app.post("/events/<event_id>/imports")
 def create_import(event_id: str):
-    _event(event_id)
-    body = json_body(app)
-    metadata = {}
-    for name in ("mode", "group", "permission-group", "delete-missing"):
-        value = body.get(name, body.get(name.replace("-", "_")))
-        if value is not None:
-            metadata[name] = str(value).lower() if isinstance(value, bool) else str(value)
-    if body.get("mapping") is not None:
-        import json
-        metadata["mapping"] = json.dumps(body["mapping"], ensure_ascii=True)
-    imports.ImportOptions.from_metadata(metadata)  # refuse bad options now, not after the upload
-    name = str(body.get("filename") or "contacts.xlsx").rsplit("/", 1)[-1]
-    if not name.lower().endswith(".xlsx"):
-        raise InvalidRequest("unsupported_file", "only .xlsx workbooks can be imported", {"field": "filename"})
-    from guestlist.clock import now_iso
-    key = f"imports/{event_id}/{now_iso().replace(':', '')}-{name}"
-    upload = aws.presigned_put(key, metadata)
-    return json_response(201, {"upload": upload, "key": key})
+    return json_response(201, imports.prepare_upload(_event(event_id), json_body(app)))
 
 
 @app.get("/events/<event_id>/imports")

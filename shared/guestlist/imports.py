@@ -1,19 +1,27 @@
 """Import jobs: a workbook becomes a job, chunks of rows, counted results and a report.
 
-The contract is DESIGN.md s3. Invariants kept here: a failed file writes no contact; a
-chunk is counted once however often it is delivered (its result marker and the job's
-counters move in one transaction); the job always ends in a terminal status, also when
-a chunk dies in the DLQ; counts add up to rows_total.
+The contract is DESIGN.md s3 and s6. Invariants kept here:
+- a failed file writes no contact (the whole file is validated before the first chunk is sent);
+- one upload is one job, however often its S3 event arrives (the job id is derived from the
+  event, the job is created with a condition, chunks are deterministic and counted by marker);
+- a chunk is counted once however often it is delivered: its result marker and the job's
+  counters move in one transaction;
+- the job always ends in a terminal status, also when a chunk dies in the DLQ or a worker
+  crashes after counting the last chunk (every redelivery and replay tries to finish);
+- created + updated + skipped + failed == rows_total.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
+import time
 from dataclasses import dataclass
+from email.header import Header, decode_header, make_header
 from typing import Callable, Iterable
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import aws
@@ -21,13 +29,46 @@ from .clock import now_iso
 from .contacts import RowOutcome, fetch_existing, list_contacts, upsert_row
 from .errors import InvalidRequest, NotFound
 from .events import get_event
-from .models import plain, Cause, ChunkResultModel, ContactModel, EventImportModel, ImportJobModel
+from .models import (
+    BOOKING_SK_PREFIX,
+    CONTACT_SK,
+    Cause,
+    ChunkResultModel,
+    ContactModel,
+    EventImportModel,
+    ImportJobModel,
+    plain,
+)
 from .settings import get_settings
 
 MODES = ("upsert", "create", "update")
 TERMINAL = ("completed", "completed_with_errors", "failed")
 MAX_REPORTED_ISSUES = 1000
-_MAX_CHUNK_BYTES = 200_000  # SQS allows 256 KB per message
+OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping")
+_ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing"}
+# SendMessageBatch takes 10 messages and 256 KiB in all: a chunk stays under a tenth of it,
+# so every batch is full (10 messages) whatever the rows hold.
+_MAX_CHUNK_BYTES = 25_000
+_MAX_BATCH_BYTES = 250_000
+_DELETES_PER_TRANSACTION = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ------------------------------------------------------------------ options
+
+def _meta_text(value: str) -> str:
+    """S3 returns non-ASCII metadata RFC 2047-encoded (=?UTF-8?B?...?=): decode it."""
+    if value and "=?" in value:
+        try:
+            return str(make_header(decode_header(value)))
+        except Exception:  # noqa: BLE001 - not an encoded word after all: keep the text
+            return value
+    return value
+
+
+def metadata_value(text: str) -> str:
+    """The S3 user-metadata form of an option value: ASCII as is, anything else RFC 2047."""
+    return text if text.isascii() else Header(text, "utf-8").encode()
 
 
 @dataclass(frozen=True)
@@ -40,8 +81,14 @@ class ImportOptions:
 
     @classmethod
     def from_metadata(cls, metadata: dict) -> "ImportOptions":
-        """S3 user metadata (keys lower-cased by S3) to options; a bad option fails the import."""
-        meta = {k.lower(): v for k, v in (metadata or {}).items()}
+        """S3 user metadata (names lower-cased by S3) to options; a bad or unknown option fails the import."""
+        meta = {}
+        for name, value in (metadata or {}).items():
+            name = _ALIASES.get(name.lower(), name.lower())
+            if name not in OPTION_NAMES:
+                raise InvalidRequest("unknown_option", f"unknown import option {name!r}; the options are {', '.join(OPTION_NAMES)}",
+                                     {"field": name})
+            meta[name] = _meta_text(str(value))
         mode = (meta.get("mode") or "upsert").strip().lower()
         if mode not in MODES:
             raise InvalidRequest("invalid_option", f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
@@ -60,10 +107,75 @@ class ImportOptions:
                    permission_group=(meta.get("permission-group") or "").strip() or None,
                    delete_missing=delete_missing in ("true", "1", "yes"), mapping=mapping)
 
+    def to_metadata(self) -> dict:
+        """The S3 user metadata that gives these options back (what the API and the CLI upload with)."""
+        meta = {}
+        if self.mode != "upsert":
+            meta["mode"] = self.mode
+        if self.group:
+            meta["group"] = metadata_value(self.group)
+        if self.permission_group:
+            meta["permission-group"] = metadata_value(self.permission_group)
+        if self.delete_missing:
+            meta["delete-missing"] = "true"
+        if self.mapping is not None:
+            meta["mapping"] = json.dumps(self.mapping, ensure_ascii=True, separators=(",", ":"))
+        return meta
+
     def to_dict(self) -> dict:
         return {"mode": self.mode, "group": self.group, "permission_group": self.permission_group,
                 "delete_missing": self.delete_missing, "mapping": self.mapping}
 
+
+def check_options_for_event(options: ImportOptions, event) -> None:
+    """A permission group the event does not define is refused (when the event defines any)."""
+    defined = set(event.permission_groups or ())
+    if options.permission_group and defined and options.permission_group not in defined:
+        raise InvalidRequest("unknown_permission_group",
+                             f"option 'permission-group': {options.permission_group!r} is not one of the event's "
+                             f"permission groups ({', '.join(sorted(defined))})", {"field": "permission-group"})
+
+
+_REQUEST_FIELDS = ("source", "filename", "mode", "group", "permission_group", "delete_missing", "mapping")
+SOURCES = ("xlsx",)  # DESIGN.md s3 also names "accounts": there is no account registry yet
+
+
+def prepare_upload(event, body: dict) -> dict:
+    """`POST /events/{id}/imports`: checks the options now (not after the upload) and presigns the upload."""
+    source = body.get("source") or "xlsx"
+    if source not in SOURCES:
+        raise InvalidRequest("unsupported_source",
+                             f"source {source!r} is not available: this deployment has no account registry yet; "
+                             "import contacts by uploading an .xlsx workbook (source 'xlsx')", {"field": "source"})
+    fields = {k.replace("-", "_"): v for k, v in body.items()}
+    unknown = sorted(set(fields) - set(_REQUEST_FIELDS))
+    if unknown:
+        raise InvalidRequest("unknown_option", f"unknown import option(s): {', '.join(unknown)}; "
+                             f"the options are {', '.join(_REQUEST_FIELDS)}", {"fields": unknown})
+    metadata = {}
+    for name in ("mode", "group", "permission_group", "delete_missing"):
+        value = fields.get(name)
+        if value is not None:
+            metadata[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    if fields.get("mapping") is not None:
+        metadata["mapping"] = json.dumps(fields["mapping"], ensure_ascii=True)
+    options = ImportOptions.from_metadata(metadata)
+    check_options_for_event(options, event)
+    name = str(fields.get("filename") or "contacts.xlsx").replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.lower().endswith(".xlsx"):
+        raise InvalidRequest("unsupported_file", "only .xlsx workbooks can be imported", {"field": "filename"})
+    key = upload_key(event.event_id, name)
+    return {"key": key, "options": options.to_dict(), "upload": aws.presigned_put(key, options.to_metadata())}
+
+
+def upload_key(event_id: str, filename: str, stamp: str | None = None) -> str:
+    """imports/{event_id}/{time}-{name}: every upload gets its own key, so it is its own import."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)[-120:] or "contacts.xlsx"
+    stamp = stamp or now_iso().replace(":", "").replace(".", "")
+    return f"imports/{event_id}/{stamp}-{safe}"
+
+
+# ------------------------------------------------------------------ identity and storage
 
 def import_id_for(bucket: str, key: str, etag: str, version_id: str | None, sequencer: str | None) -> str:
     """Same S3 event -> same import; a new upload of the same key -> a new import."""
@@ -73,11 +185,15 @@ def import_id_for(bucket: str, key: str, etag: str, version_id: str | None, sequ
 
 def event_id_from_key(key: str) -> str | None:
     parts = key.split("/")
-    return parts[1] if len(parts) >= 3 and parts[0] == "imports" and parts[1] else None
+    return parts[1] if len(parts) >= 3 and parts[0] == "imports" and parts[1] and parts[-1] else None
 
 
 def _job_key(import_id: str) -> str:
     return f"IMPORT#{import_id}"
+
+
+def _report_prefix(job: ImportJobModel) -> str:
+    return f"reports/{job.event_id or '_'}/{job.import_id}"
 
 
 def get_job(import_id: str) -> ImportJobModel:
@@ -87,78 +203,117 @@ def get_job(import_id: str) -> ImportJobModel:
         raise NotFound("import_not_found", f"no import {import_id!r}") from None
 
 
+def read_upload(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
+    """The uploaded object and its metadata; a vanished object is NotFound, anything else propagates (retry)."""
+    try:
+        return aws.get_object(key, bucket)
+    except Exception as exc:  # botocore's ClientError, kept out of the domain's signature
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404", "NotFound"):
+            raise NotFound("object_not_found", f"the upload {key!r} no longer exists; upload the file again") from exc
+        raise
+
+
+def _is_failed_condition(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 # ------------------------------------------------------------------ the import function
 
-def start_import(*, import_id: str, event_id: str | None, object_key: str, read_object: Callable[[], tuple[bytes, dict]],
-                 send: Callable[[list[dict]], int] = aws.send_messages) -> ImportJobModel:
-    """Validate the whole file, then fan its rows out. Safe to run twice for one upload."""
-    from .workbook import Limits, ReadOptions, read_workbook  # heavy: only the import function needs it
+def start_import(*, import_id: str, event_id: str | None, object_key: str,
+                 read_object: Callable[[], tuple[bytes, dict]],
+                 send: Callable[[list[dict]], int] | None = None) -> ImportJobModel:
+    """Validate the whole file, then fan its rows out. Safe to run again for the same upload.
 
+    A rerun (S3 redelivery, Lambda's async retry after a crash) finds the job: a terminal or
+    fully sent job is left alone; a job stopped before its chunks were all sent is validated
+    again and every chunk sent again (the chunk markers make the duplicates harmless).
+    """
+    send = send or send_chunks
     now = now_iso()
     job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event_id or "", object_key=object_key,
                          status="validating", created_at=now, updated_at=now)
     try:
         job.save(condition=ImportJobModel.pk.does_not_exist())
-    except Exception as exc:  # noqa: BLE001 - only a failed condition is expected here
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+    except PutError as exc:
+        if not _is_failed_condition(exc):
             raise
         job = get_job(import_id)
-        if job.status in TERMINAL or (job.status == "running" and job.chunks_sent >= job.chunks_total):
-            return job  # a replayed S3 event: nothing more to do
+        if job.status in TERMINAL:
+            return job
+        if job.status == "running" and job.chunks_sent >= job.chunks_total:
+            finish_if_done(import_id)  # the first run may have stopped between sending and finishing
+            return get_job(import_id)
 
     if not event_id:
-        return _fail(job, "invalid_key", "upload to imports/{event_id}/{name}.xlsx")
+        return _fail(job, "invalid_key", f"{object_key!r} is not under imports/{{event_id}}/: upload to imports/{{event_id}}/{{name}}.xlsx")
     try:
         event = get_event(event_id)
     except NotFound:
         return _fail(job, "event_not_found", f"no event {event_id!r}: create it before importing")
     EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{import_id}", import_id=import_id).save()
-    body, metadata = read_object()
+    try:
+        body, metadata = read_object()
+    except NotFound as exc:
+        return _fail(job, exc.code, exc.message)
     try:
         options = ImportOptions.from_metadata(metadata)
+        check_options_for_event(options, event)
     except InvalidRequest as exc:
         return _fail(job, exc.code, exc.message)
-    settings = get_settings()
+
+    from .workbook import Limits, ReadOptions, read_workbook  # heavy: only the import function needs it
+
     report = read_workbook(body, ReadOptions(mapping=options.mapping, languages=tuple(event.languages),
                                              default_language=event.default_language, region=event.country or "CH",
                                              limits=Limits()))
     del body
-    issues = [i.to_dict() for i in report.issues]
-    issues_key = f"reports/{event_id}/{import_id}/validation.json"
-    aws.put_object(issues_key, json.dumps(issues).encode(), "application/json")
-    counts = report.counts()
-    job.update(actions=[
-        ImportJobModel.options.set(options.to_dict()),
-        ImportJobModel.columns.set(report.columns),
-        ImportJobModel.rows_total.set(report.rows_total),
-        ImportJobModel.skipped.set(counts["skipped"]),
-        ImportJobModel.warnings.set(counts["warnings"]),
-        ImportJobModel.issues_key.set(issues_key),
-        ImportJobModel.updated_at.set(now_iso()),
-    ])
     if report.status == "failed":
-        return _fail(job, report.error["code"], report.error["message"])
+        return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
 
-    chunks = list(_chunks(import_id, event_id, options, report.rows, settings.import_chunk_size))
+    prefix = _report_prefix(job)
+    issues = [i.to_dict() for i in report.issues]
+    aws.put_object(f"{prefix}/validation.json", json.dumps(issues).encode(), "application/json")
     if options.delete_missing:
-        identifiers = sorted({r.identifier for r in report.rows})
-        aws.put_object(f"reports/{event_id}/{import_id}/identifiers.json", json.dumps(identifiers).encode(), "application/json")
-    job.update(actions=[ImportJobModel.chunks_total.set(len(chunks)), ImportJobModel.status.set("running"),
-                        ImportJobModel.updated_at.set(now_iso())])
+        # every identifier the file names, also on skipped rows: only contacts absent from the file go
+        in_file = {r.identifier for r in report.rows} | {i.identifier for i in report.issues if i.identifier}
+        aws.put_object(f"{prefix}/identifiers.json", json.dumps(sorted(in_file)).encode(), "application/json")
+    chunks = list(_chunks(import_id, event_id, options, report.rows, get_settings().import_chunk_size))
+    counts = report.counts()
+    try:
+        # validation results and the switch to running in one conditional write: a rerun of a
+        # running job must not reset `skipped`, which the workers have been adding to
+        job.update(actions=[
+            ImportJobModel.options.set(options.to_dict()),
+            ImportJobModel.columns.set(report.columns),
+            ImportJobModel.rows_total.set(report.rows_total),
+            ImportJobModel.skipped.set(counts["skipped"]),
+            ImportJobModel.warnings.set(counts["warnings"]),
+            ImportJobModel.issues_key.set(f"{prefix}/validation.json"),
+            ImportJobModel.chunks_total.set(len(chunks)),
+            ImportJobModel.status.set("running"),
+            ImportJobModel.updated_at.set(now_iso()),
+        ], condition=ImportJobModel.status == "validating")
+    except UpdateError as exc:
+        if not _is_failed_condition(exc):
+            raise
+        job.refresh(consistent_read=True)
+        if job.status != "running":
+            return job
     if chunks:
         send(chunks)
     job.update(actions=[ImportJobModel.chunks_sent.set(len(chunks)), ImportJobModel.updated_at.set(now_iso())])
-    if not chunks:
-        finish(import_id)
-        job.refresh(consistent_read=True)
-    return job
+    # the workers may have counted every chunk before chunks_sent was written: they could not finish
+    finish_if_done(import_id)
+    return get_job(import_id)
 
 
 def _chunks(import_id: str, event_id: str, options: ImportOptions, rows: list, size: int) -> Iterable[dict]:
+    """Rows in file order, `size` per chunk or fewer when they are large. Deterministic: reruns cut the same chunks."""
     index, batch, batch_bytes = 0, [], 0
     for row in rows:
         item = {"row": row.row, "identifier": row.identifier, "fields": row.fields, "custom": row.custom}
-        item_bytes = len(json.dumps(item, default=str))
+        item_bytes = len(json.dumps(item, default=str, separators=(",", ":")))
         if batch and (len(batch) >= size or batch_bytes + item_bytes > _MAX_CHUNK_BYTES):
             yield _chunk_message(import_id, event_id, options, index, batch)
             index, batch, batch_bytes = index + 1, [], 0
@@ -173,38 +328,82 @@ def _chunk_message(import_id, event_id, options, index, rows) -> dict:
             "group": options.group, "permission_group": options.permission_group, "rows": rows}
 
 
-def _fail(job: ImportJobModel, code: str, message: str) -> ImportJobModel:
+def send_chunks(bodies: list[dict], queue_url: str | None = None) -> int:
+    """SendMessageBatch with 10 messages (and at most 256 KiB) per call; raises if SQS keeps refusing one."""
+    sqs = aws.client("sqs")
+    queue_url = queue_url or get_settings().work_queue_url
+    batch: list[str] = []
+    size = sent = 0
+    for body in bodies:
+        text = json.dumps(body, separators=(",", ":"), default=str)
+        if batch and (len(batch) == 10 or size + len(text) > _MAX_BATCH_BYTES):
+            sent += _send_batch(sqs, queue_url, batch)
+            batch, size = [], 0
+        batch.append(text)
+        size += len(text)
+    if batch:
+        sent += _send_batch(sqs, queue_url, batch)
+    return sent
+
+
+def _send_batch(sqs, queue_url: str, texts: list[str]) -> int:
+    entries = [{"Id": str(i), "MessageBody": t} for i, t in enumerate(texts)]
+    for attempt in range(4):
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        failed = response.get("Failed") or []
+        if not failed:
+            return len(texts)
+        if any(f.get("SenderFault") for f in failed) or attempt == 3:
+            raise RuntimeError(f"SQS refused {len(failed)} chunk message(s): {failed[0].get('Code')} {failed[0].get('Message', '')}")
+        by_id = {e["Id"]: e for e in entries}
+        entries = [by_id[f["Id"]] for f in failed]
+        time.sleep(0.1 * 2 ** attempt)
+    return len(texts)
+
+
+def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = None) -> ImportJobModel:
+    """The import is refused as a whole: nothing was or will be written. Idempotent."""
     now = now_iso()
-    job.update(actions=[ImportJobModel.status.set("failed"), ImportJobModel.error.set({"code": code, "message": message}),
-                        ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)])
+    report_key = f"{_report_prefix(job)}/report.xlsx"
+    aws.put_object(report_key, _issues_xlsx([], error={"code": code, "message": message}), XLSX)
+    actions = [ImportJobModel.status.set("failed"), ImportJobModel.error.set({"code": code, "message": message}),
+               ImportJobModel.report_key.set(report_key), ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)]
+    if columns is not None:
+        actions.append(ImportJobModel.columns.set(columns))
+    try:
+        job.update(actions=actions, condition=ImportJobModel.status == "validating")
+    except UpdateError as exc:
+        if not _is_failed_condition(exc):
+            raise
+        job.refresh(consistent_read=True)
     return job
 
 
 # ------------------------------------------------------------------ the upsert worker
 
 def process_chunk(message: dict) -> dict:
-    """Write one chunk's rows and count them once. Returns the chunk's counts."""
+    """Write one chunk's rows (one conditional write each) and count them once. Returns the chunk's counts."""
     import_id, index = message["import_id"], int(message["chunk"])
     marker_key = f"CHUNK#{index:06d}"
     if _marker_exists(import_id, marker_key):
-        finish_if_done(import_id)
+        finish_if_done(import_id)  # the earlier delivery may have died between counting and finishing
         return {"replayed": True}
     event = get_event(message["event_id"])
     rows = message["rows"]
     existing = fetch_existing(event.event_id, [r["identifier"] for r in rows])
     cause = Cause(kind="import", ref=import_id)
+    groups = [message["group"]] if message.get("group") else []
     counts = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     issues = []
     for r in rows:
         outcome: RowOutcome = upsert_row(
-            event, existing.get(r["identifier"]), r["identifier"], _as_text(r["fields"]), r["custom"],
-            mode=message["mode"], op_id=f"{import_id}:{r['row']}",
-            groups=[message["group"]] if message.get("group") else [],
+            event, existing.get(r["identifier"]), r["identifier"], _as_text(r["fields"]), r.get("custom") or {},
+            mode=message["mode"], op_id=f"{import_id}:{r['row']}", groups=groups,
             permission_group=message.get("permission_group"), cause=cause)
         counts[outcome.result] += 1
         if outcome.code:
             issues.append({"row": r["row"], "identifier": r["identifier"], "column": None, "code": outcome.code,
-                           "message": outcome.message, "severity": "skipped"})
+                           "message": f"Row {r['row']}: {outcome.message}", "severity": outcome.result})
     _count_chunk(import_id, marker_key, "processed", counts, issues)
     finish_if_done(import_id)
     return counts
@@ -216,12 +415,12 @@ def _as_text(fields: dict) -> dict:
 
 
 def record_dead_chunk(message: dict, reason: str) -> None:
-    """A chunk that exhausted its retries: its rows are failed with `processing_failed`."""
+    """A chunk that exhausted its retries: its rows are failed with `processing_failed` (unless it was counted)."""
     import_id, index = message["import_id"], int(message["chunk"])
     rows = message.get("rows", [])
     issues = [{"row": r["row"], "identifier": r["identifier"], "column": None, "code": "processing_failed",
-               "message": f"could not be written after several attempts ({reason}); import the file again", "severity": "failed"}
-              for r in rows]
+               "message": f"Row {r['row']}: could not be written ({reason}); import the file again to retry it",
+               "severity": "failed"} for r in rows]
     _count_chunk(import_id, f"CHUNK#{index:06d}", "processing_failed",
                  {"created": 0, "updated": 0, "skipped": 0, "failed": len(rows)}, issues)
     finish_if_done(import_id)
@@ -235,118 +434,205 @@ def _marker_exists(import_id: str, marker_key: str) -> bool:
         return False
 
 
+def _reasons(exc: TransactWriteError) -> list[str | None]:
+    return [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
+
+
 def _count_chunk(import_id: str, marker_key: str, outcome: str, counts: dict, issues: list[dict]) -> bool:
-    """Marker + counters in one transaction: False when this chunk was counted already."""
+    """Marker + counters in one transaction: False when this chunk was counted already.
+
+    Chunks of one import finish concurrently and all touch the job item, so a transaction
+    may be cancelled by a conflict: that is retried here, never taken for "counted".
+    """
     marker = ChunkResultModel(pk=_job_key(import_id), sk=marker_key, outcome=outcome, issues=json.dumps(issues),
                               created_at=now_iso(), **counts)
-    try:
-        with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
-            tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
-            tx.update(ImportJobModel(pk=_job_key(import_id), sk="JOB"), actions=[
-                ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
-                ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
-                ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
-                condition=ImportJobModel.pk.exists())
-        return True
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            return False
-        raise
+    for attempt in range(8):
+        try:
+            with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
+                tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
+                tx.update(ImportJobModel(pk=_job_key(import_id), sk="JOB"), actions=[
+                    ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
+                    ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
+                    ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
+                    condition=ImportJobModel.pk.exists())
+            return True
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False  # the marker exists: counted by an earlier delivery
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise NotFound("import_not_found", f"no import {import_id!r} to count chunk {marker_key} in") from exc
+            if attempt == 7:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * 2 ** min(attempt, 4))
+    return False
 
+
+# ------------------------------------------------------------------ finishing
 
 def finish_if_done(import_id: str) -> None:
     job = get_job(import_id)
     if job.status == "running" and job.chunks_sent >= job.chunks_total and job.chunks_done >= job.chunks_total:
-        finish(import_id)
+        finish(job)
 
 
-def finish(import_id: str) -> None:
-    """Delete-missing (when asked), the xlsx report, then the terminal status. Idempotent."""
-    job = get_job(import_id)
+def finish(job: ImportJobModel) -> None:
+    """Delete-missing (when asked), the reports, then the terminal status.
+
+    Safe to run twice, also at the same time: each deletion is counted in the transaction
+    that deletes, the reports are recomputed from stored facts, and only one run moves the
+    status out of `running`.
+    """
     if job.status in TERMINAL:
         return
-    deleted, kept = 0, []
+    prefix = _report_prefix(job)
+    kept: list[dict] = []
     if plain(job.options).get("delete_missing"):
-        deleted, kept = _delete_missing(job)
-    issues = all_issues(job) + kept
-    report_key = None
-    if issues:
-        report_key = f"reports/{job.event_id}/{import_id}/report.xlsx"
-        aws.put_object(report_key, _issues_xlsx(issues), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    problems = job.skipped + job.failed
-    status = "completed_with_errors" if problems else "completed"
+        kept = _delete_missing(job)
+    issues = _validation_issues(job) + _chunk_issues(job) + kept
+    issues.sort(key=_issue_order)
+    aws.put_object(f"{prefix}/issues.json", json.dumps({"total": len(issues), "first": issues[:MAX_REPORTED_ISSUES]}).encode(),
+                   "application/json")
+    report_key = f"{prefix}/report.xlsx"
+    aws.put_object(report_key, _issues_xlsx(issues), XLSX)
+    job.refresh(consistent_read=True)
+    status = "completed_with_errors" if int(job.skipped) + int(job.failed) else "completed"
     now = now_iso()
     try:
-        job.update(actions=[ImportJobModel.status.set(status), ImportJobModel.deleted.set(deleted),
-                            ImportJobModel.report_key.set(report_key) if report_key else ImportJobModel.report_key.remove(),
+        job.update(actions=[ImportJobModel.status.set(status), ImportJobModel.kept.set(len(kept)),
+                            ImportJobModel.report_key.set(report_key),
                             ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)],
                    condition=ImportJobModel.status == "running")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not _is_failed_condition(exc):
             raise
 
 
-def _issues_xlsx(issues: list[dict]) -> bytes:
+def _issue_order(issue: dict):
+    return (issue.get("row") is None, issue.get("row") or 0, issue.get("identifier") or "")
+
+
+def _issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
     from .workbook import Issue, WorkbookReport, write_issue_report
 
     fields = ("row", "identifier", "column", "code", "message", "severity")
-    report = WorkbookReport(status="", error=None, rows_total=0,
+    report = WorkbookReport(status="failed" if error else "", error=error, rows_total=0,
                             issues=[Issue(**{k: i.get(k) for k in fields}) for i in issues])
     return write_issue_report(report)
 
 
-def _delete_missing(job: ImportJobModel) -> tuple[int, list[dict]]:
-    body, _ = aws.get_object(f"reports/{job.event_id}/{job.import_id}/identifiers.json")
+def _has_bookings(contact: ContactModel) -> bool:
+    if int(contact.confirmed_count or 0) + int(contact.waitlisted_count or 0) + int(contact.attended_count or 0) > 0:
+        return True
+    # cancelled bookings leave no count on the contact but are still its bookings (and history)
+    page = ContactModel._get_connection().query(contact.pk, ContactModel.sk.startswith(BOOKING_SK_PREFIX),
+                                                consistent_read=True, limit=1)
+    return bool(page.get("Items"))
+
+
+def _no_active_bookings():
+    return ((ContactModel.confirmed_count == 0) | ContactModel.confirmed_count.does_not_exist()) & \
+           ((ContactModel.waitlisted_count == 0) | ContactModel.waitlisted_count.does_not_exist()) & \
+           ContactModel.pk.exists()
+
+
+def _delete_missing(job: ImportJobModel) -> list[dict]:
+    """Contacts of the event the file does not name are deleted; those with bookings are kept and reported."""
+    body, _ = aws.get_object(f"{_report_prefix(job)}/identifiers.json")
     in_file = set(json.loads(body))
-    deleted, kept = 0, []
+    kept: list[dict] = []
+    doomed: list[ContactModel] = []
     cursor = None
     while True:
         contacts, cursor = list_contacts(job.event_id, cursor=cursor, limit=500)
         for contact in contacts:
             if contact.identifier in in_file:
                 continue
-            has_bookings = int(contact.confirmed_count or 0) + int(contact.waitlisted_count or 0) + int(contact.attended_count or 0) > 0
-            if has_bookings:
-                kept.append({"row": None, "identifier": contact.identifier, "column": None, "code": "kept_with_bookings",
-                             "message": "not in the file but has a booking: kept", "severity": "warning"})
+            if _has_bookings(contact):
+                kept.append(_kept_issue(contact.identifier))
                 continue
-            try:
-                contact.delete(condition=(ContactModel.confirmed_count == 0) | ContactModel.confirmed_count.does_not_exist())
-                deleted += 1
-            except Exception as exc:  # noqa: BLE001 - a booking arrived meanwhile: keep it
-                if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-                    raise
+            doomed.append(contact)
+            if len(doomed) >= _DELETES_PER_TRANSACTION:
+                kept += _delete_counted(job, doomed)
+                doomed = []
         if not cursor:
             break
-    return deleted, kept
+    if doomed:
+        kept += _delete_counted(job, doomed)
+    kept.sort(key=lambda i: i["identifier"])
+    return kept
 
 
-def all_issues(job: ImportJobModel) -> list[dict]:
-    issues: list[dict] = []
-    if job.issues_key:
+def _kept_issue(identifier: str) -> dict:
+    return {"row": None, "identifier": identifier, "column": None, "code": "kept_with_bookings",
+            "message": f"{identifier!r} is not in the file but has bookings: kept", "severity": "warning"}
+
+
+def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[dict]:
+    """Deletes and counts in one transaction; when one contact refuses (a booking arrived, or another
+    run deleted it first) the batch goes again one by one. Returns the contacts kept for a new booking."""
+    connection = ContactModel._get_connection().connection
+    job_ref = ImportJobModel(pk=_job_key(job.import_id), sk="JOB")
+
+    def run(batch: list[ContactModel]) -> None:
+        with TransactWrite(connection=connection) as tx:
+            for contact in batch:
+                tx.delete(ContactModel(pk=contact.pk, sk=CONTACT_SK), condition=_no_active_bookings())
+            tx.update(job_ref, actions=[ImportJobModel.deleted.add(len(batch))])
+
+    try:
+        run(contacts)
+        return []
+    except TransactWriteError:
+        pass
+    kept = []
+    for contact in contacts:
         try:
-            body, _ = aws.get_object(job.issues_key)
-            issues.extend(json.loads(body))
-        except Exception:  # noqa: BLE001 - the report still shows the chunk issues
-            pass
+            run([contact])
+        except TransactWriteError as exc:
+            if _reasons(exc)[:1] != ["ConditionalCheckFailed"]:
+                raise
+            try:
+                current = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
+            except ContactModel.DoesNotExist:
+                continue  # another run deleted (and counted) it
+            kept.append(_kept_issue(current.identifier))
+    return kept
+
+
+def _validation_issues(job: ImportJobModel) -> list[dict]:
+    if not job.issues_key:
+        return []
+    body, _ = aws.get_object(job.issues_key)
+    return json.loads(body)
+
+
+def _chunk_issues(job: ImportJobModel) -> list[dict]:
+    issues: list[dict] = []
     for marker in ChunkResultModel.query(_job_key(job.import_id), ChunkResultModel.sk.startswith("CHUNK#"), consistent_read=True):
         issues.extend(json.loads(marker.issues or "[]"))
-    issues.sort(key=lambda i: (i.get("row") is None, i.get("row") or 0))
     return issues
 
 
+# ------------------------------------------------------------------ reports
+
 def list_imports(event_id: str, limit: int = 20) -> list[dict]:
-    """The event's imports, newest first, with their status and counts (no issues)."""
+    """The event's imports, newest first, with their status, counts and progress (no issues)."""
     out = []
-    for item in EventImportModel.query(f"EVENT#{event_id}", EventImportModel.sk.startswith("IMPORT#"), scan_index_forward=False, limit=limit):
+    for item in EventImportModel.query(f"EVENT#{event_id}", EventImportModel.sk.startswith("IMPORT#"),
+                                       scan_index_forward=False, limit=limit):
         job = get_job(item.import_id)
-        out.append({k: v for k, v in report_json(job, with_url=False, with_issues=False).items() if k not in ("issues", "report_url")})
+        out.append(report_json(job, with_url=False, with_issues=False))
     return out
 
 
+def _issue_json(issue: dict) -> dict:
+    return {k: issue.get(k) for k in ("row", "identifier", "column", "code", "message")}
+
+
 def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool = True) -> dict:
-    issues = all_issues(job) if with_issues and job.status in TERMINAL else []
-    return {
+    """DESIGN.md s3's report, plus `progress` (chunks) and `object_key` (what was uploaded)."""
+    report = {
         "import_id": job.import_id,
         "event_id": job.event_id,
         "source": job.source,
@@ -355,12 +641,21 @@ def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool
         "rows_total": int(job.rows_total),
         "counts": {"created": int(job.created), "updated": int(job.updated), "deleted": int(job.deleted),
                    "skipped": int(job.skipped), "failed": int(job.failed)},
-        "warnings": int(job.warnings),
-        "columns": plain(job.columns),
-        "issues": [{k: i.get(k) for k in ("row", "identifier", "column", "code", "message")} for i in issues[:MAX_REPORTED_ISSUES]],
-        "issues_total": len(issues),
-        "report_url": aws.presigned_get(job.report_key) if (with_url and job.report_key) else None,
+        "warnings": int(job.warnings) + int(job.kept),
+        "columns": {"mapped": dict(plain(job.columns).get("mapped") or {}), "ignored": list(plain(job.columns).get("ignored") or [])},
         "progress": {"chunks_total": int(job.chunks_total), "chunks_done": int(job.chunks_done)},
+        "object_key": job.object_key,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
     }
+    if with_issues:
+        issues, total = [], 0
+        if job.status in TERMINAL and job.status != "failed":
+            body, _ = aws.get_object(f"{_report_prefix(job)}/issues.json")
+            stored = json.loads(body)
+            issues, total = stored["first"], stored["total"]
+        report["issues"] = [_issue_json(i) for i in issues]
+        report["issues_total"] = total
+    if with_url:
+        report["report_url"] = aws.presigned_get(job.report_key) if job.report_key and job.status in TERMINAL else None
+    return report

@@ -263,6 +263,7 @@ class ImportJobModel(Model):
     skipped = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
     warnings = NumberAttribute(default=0)
+    kept = NumberAttribute(default=0)  # delete-missing: absent from the file but kept for their bookings
     columns = MapAttribute(default=dict)
     issues_key = UnicodeAttribute(null=True)  # S3 key of the validation issues (JSON)
     report_key = UnicodeAttribute(null=True)  # S3 key of the xlsx report
