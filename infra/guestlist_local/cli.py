@@ -1,4 +1,5 @@
-"""The guestlist command line: `guestlist up` runs the local stack, `guestlist check` validates a workbook."""
+"""The guestlist command line: `guestlist up` runs the local stack, `guestlist check` validates a workbook,
+`guestlist import` imports one into a running stack."""
 
 from __future__ import annotations
 
@@ -107,6 +108,31 @@ def check(
     from . import check as check_module
 
     raise typer.Exit(check_module.run_check(file, mapping, json_output))
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="The workbook (.xlsx) to import."),
+    event: str = typer.Option(..., "--event", help="The event to import into."),
+    mode: str = typer.Option("upsert", "--mode", help="upsert (default), create or update."),
+    group: Optional[str] = typer.Option(None, "--group", help="Contact group to add every imported row to."),
+    permission_group: Optional[str] = typer.Option(None, "--permission-group", help="Permission group for every imported row."),
+    mapping: Optional[str] = typer.Option(None, "--mapping", help='Column mapping as JSON, e.g. \'{"E-Mail": "identifier"}\'.'),
+    delete_missing: bool = typer.Option(False, "--delete-missing", help="Delete the event's contacts absent from the file (except those with bookings)."),
+    json_output: bool = typer.Option(False, "--json", help="Print exactly the import report as JSON."),
+    api: str = typer.Option("http://127.0.0.1:3000", "--api", help="The running stack's HTTP API."),
+    aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
+    key: Optional[str] = typer.Option(None, "--key", help="Organiser key (default: GUESTLIST_ADMIN_KEY)."),
+) -> None:
+    """Import a workbook into an event of the running stack and follow the job to its end.
+
+    Exit 0 when completed (with or without errors), 1 when the import failed, 2 on usage errors.
+    """
+    from .import_cmd import ImportRequest, run_import
+
+    request = ImportRequest(file=file, event_id=event, mode=mode, group=group, permission_group=permission_group,
+                            mapping=mapping, delete_missing=delete_missing, api=api, aws_endpoint=aws_endpoint, key=key)
+    raise typer.Exit(run_import(request, json_output=json_output))
 
 
 def main() -> None:
