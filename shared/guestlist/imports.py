@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
 from typing import Callable, Iterable
@@ -48,8 +50,8 @@ OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping"
 _ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing"}
 # SendMessageBatch takes 10 messages and 256 KiB in all: a chunk stays under a tenth of it,
 # so every batch is full (10 messages) whatever the rows hold.
-_MAX_CHUNK_BYTES = 25_000
-_MAX_BATCH_BYTES = 250_000
+_MAX_CHUNK_BYTES = 24_000
+_MAX_BATCH_BYTES = 256 * 1024 - 4096
 _DELETES_PER_TRANSACTION = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -395,11 +397,16 @@ def process_chunk(message: dict) -> dict:
     groups = [message["group"]] if message.get("group") else []
     counts = {"created": 0, "updated": 0, "skipped": 0, "failed": 0}
     issues = []
-    for r in rows:
-        outcome: RowOutcome = upsert_row(
-            event, existing.get(r["identifier"]), r["identifier"], _as_text(r["fields"]), r.get("custom") or {},
-            mode=message["mode"], op_id=f"{import_id}:{r['row']}", groups=groups,
-            permission_group=message.get("permission_group"), cause=cause)
+
+    def write(r: dict) -> RowOutcome:
+        return upsert_row(event, existing.get(r["identifier"]), r["identifier"], _as_text(r["fields"]), r.get("custom") or {},
+                          mode=message["mode"], op_id=f"{import_id}:{r['row']}", groups=groups,
+                          permission_group=message.get("permission_group"), cause=cause)
+
+    # The rows of a chunk have distinct identifiers (the reader skips duplicates), so their writes
+    # are independent: a few in flight at once hide the round trips. A row that raises fails the
+    # chunk after the others ended; the redelivery writes it again (replays are harmless).
+    for r, outcome in zip(rows, _writer_pool().map(write, rows)):
         counts[outcome.result] += 1
         if outcome.code:
             issues.append({"row": r["row"], "identifier": r["identifier"], "column": None, "code": outcome.code,
@@ -407,6 +414,19 @@ def process_chunk(message: dict) -> dict:
     _count_chunk(import_id, marker_key, "processed", counts, issues)
     finish_if_done(import_id)
     return counts
+
+
+_WRITERS_IN_FLIGHT = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _writer_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_WRITERS_IN_FLIGHT, thread_name_prefix="import-writer")
+        return _pool
 
 
 def _as_text(fields: dict) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from test_import_kit import (  # noqa: F401  (fixtures)
@@ -137,11 +139,13 @@ def test_worker_crash_mid_chunk_then_redelivery_accounts_for_every_row(stack, or
 
     event_id = create_event(stack, organiser)
     run_import(stack, organiser, event_id, _rows(3))  # P-000..P-002 exist
-    real, calls = imports.upsert_row, {"n": 0}
+    real, calls, lock = imports.upsert_row, {"n": 0}, threading.Lock()
 
-    def crash_after_four_rows(*args, **kwargs):  # 3 updated and 1 created, then the worker dies
-        calls["n"] += 1
-        if calls["n"] == 5:
+    def crash_after_four_rows(*args, **kwargs):  # 4 rows written (updated or created), then the worker dies
+        with lock:
+            calls["n"] += 1
+            crash = calls["n"] == 5
+        if crash:
             raise ConnectionError("worker killed")
         return real(*args, **kwargs)
 
