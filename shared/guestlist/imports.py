@@ -18,7 +18,7 @@ import json
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
 from typing import Callable, Iterable
@@ -406,7 +406,10 @@ def process_chunk(message: dict) -> dict:
     # The rows of a chunk have distinct identifiers (the reader skips duplicates), so their writes
     # are independent: a few in flight at once hide the round trips. A row that raises fails the
     # chunk after the others ended; the redelivery writes it again (replays are harmless).
-    for r, outcome in zip(rows, _writer_pool().map(write, rows)):
+    futures = [_writer_pool().submit(write, r) for r in rows]
+    wait(futures)  # none still writing when this delivery fails and the next one starts
+    for r, future in zip(rows, futures):
+        outcome = future.result()  # the first row that raised fails the chunk
         counts[outcome.result] += 1
         if outcome.code:
             issues.append({"row": r["row"], "identifier": r["identifier"], "column": None, "code": outcome.code,

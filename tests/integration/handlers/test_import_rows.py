@@ -204,3 +204,31 @@ def test_dead_letter_of_a_chunk_that_was_counted_changes_nothing(stack, organise
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed" and rep["counts"]["created"] == 2 and rep["counts"]["failed"] == 0
     assert json.loads(body)["chunk"] == 0
+
+
+def test_chunk_whose_count_transaction_meets_a_conflict_is_counted_once_not_dropped(stack, organiser, chunk_size, monkeypatch):
+    """Chunks of one import finish at once and all touch the job item: a conflict is retried, never taken for 'counted'."""
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+
+    import guestlist.imports as imports
+
+    chunk_size(2)
+    event_id = create_event(stack, organiser)
+    import_id = start(stack, upload(stack, event_id, workbook(_rows(4))))
+    real, conflicts = imports.TransactWrite, {"left": 2}
+
+    class ConflictingTransactWrite(real):
+        def __exit__(self, *exc):
+            if conflicts["left"] and exc[0] is None:
+                conflicts["left"] -= 1
+                cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+                                           "TransactWriteItems", cancellation_reasons=[
+                                               None, CancellationReason(code="TransactionConflict", message="conflict")])
+                raise TransactWriteError("conflict", cause=cause)
+            return super().__exit__(*exc)
+
+    monkeypatch.setattr(imports, "TransactWrite", ConflictingTransactWrite)
+    deliver_all(stack)
+    rep = report(stack, organiser, event_id, import_id)
+    assert conflicts["left"] == 0
+    assert rep["status"] == "completed" and rep["counts"]["created"] == 4 and rep["progress"]["chunks_done"] == 2
