@@ -51,6 +51,9 @@ class Emulator:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from .emulator_fixes import apply as apply_emulator_fixes
+
+        apply_emulator_fixes()
         ensure_port_free(self.host, self.port, "AWS emulator")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per AWS call drowns everything else
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)

@@ -7,7 +7,9 @@ bookings never exceed capacity and nothing is read-modify-written without a cond
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -21,7 +23,12 @@ from .status import derive_status
 from .tokens import digest, ticket_code
 
 ACTIVE = ("confirmed", "waitlisted")
-_RETRIES = 8
+_RETRIES = 25
+
+
+def _backoff(attempt: int) -> None:
+    """Full-jitter backoff: a rush on one event's seat counter makes transactions conflict."""
+    time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** attempt)))
 
 
 def ticket_for(booking: BookingModel) -> str:
@@ -63,7 +70,7 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
 
 def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None) -> BookingModel:
     """Confirmed while seats last, else waitlisted. Retries only lost races on the contact."""
-    for _ in range(_RETRIES):
+    for attempt in range(_RETRIES):
         contact = state.contact
         active = [b for b in state.bookings if b.status in ACTIVE]
         if len(active) >= int(event.max_bookings_per_contact or 1):
@@ -84,17 +91,23 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
                 _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True)
             return booking
         except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return _waitlist(event, state, booking, cause)
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
+            if _event_full(event) and "ConditionalCheckFailed" in _reasons(exc):
+                return _waitlist(event, state, booking, cause)
+        _backoff(attempt)
         state = _reload(contact)
     raise Conflict("busy", "too many simultaneous changes to this booking; try again")
 
 
+def _event_full(event: EventModel) -> bool:
+    """After a cancelled booking transaction: was it the seat counter? (A fresh, consistent read.)"""
+    fresh = EventModel.get(event.pk, "EVENT", consistent_read=True, attributes_to_get=["capacity", "confirmed_count"])
+    return fresh.capacity is not None and int(fresh.confirmed_count or 0) >= int(fresh.capacity)
+
+
 def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause: Cause) -> BookingModel:
-    for _ in range(_RETRIES):
+    for attempt in range(_RETRIES):
         booking.status = "waitlisted"
         booking.waitlist_event = event.event_id
         booking.waitlist_at = f"{booking.created_at}#{booking.booking_id}"
@@ -106,6 +119,7 @@ def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
+        _backoff(attempt)
         state = _reload(state.contact)
     raise Conflict("busy", "too many simultaneous changes to this booking; try again")
 
@@ -113,7 +127,7 @@ def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause
 def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organiser: bool = False) -> BookingModel:
     if not by_organiser and not event.self_cancellation:
         raise Forbidden("self_cancellation_disabled", "this event does not allow guests to cancel; contact the organiser")
-    for _ in range(_RETRIES):
+    for attempt in range(_RETRIES):
         booking = next((b for b in state.bookings if b.booking_id == booking_id), None)
         if booking is None:
             raise NotFound("booking_not_found", "no such booking for this guest")
@@ -149,6 +163,7 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
+        _backoff(attempt)
         state = _reload(state.contact)
     raise Conflict("busy", "too many simultaneous changes to this booking; try again")
 
@@ -172,7 +187,7 @@ def decline(event: EventModel, state: GuestState) -> None:
         raise Conflict("has_booking", "cancel your booking before declining")
     if state.contact.declined_at:
         return
-    for _ in range(_RETRIES):
+    for attempt in range(_RETRIES):
         try:
             with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
                 _contact_update(tx, state.contact, Cause(kind="guest", ref="decline"), declined_at=now_iso())
@@ -180,6 +195,7 @@ def decline(event: EventModel, state: GuestState) -> None:
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
+        _backoff(attempt)
         state = _reload(state.contact)
         if state.contact.declined_at:
             return

@@ -10,7 +10,13 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import InvalidRequest
-from .models import PROFILE_FIELDS
+
+# Fields an organiser or guest may set on a contact (seed: predefined identifiers).
+PROFILE_FIELDS = (
+    "title", "function", "firstname", "lastname", "organization", "phone_mobile", "image",
+    "job_title", "badge_info", "email", "street", "zip", "city",
+    "language", "account_manager", "permission_group",
+)
 
 
 def normalise_identifier(value: object) -> str:

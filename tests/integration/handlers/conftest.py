@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import socket
 import sys
 import uuid
@@ -71,22 +70,19 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack():
-    from moto.server import ThreadedMotoServer
-
-    from guestlist_local.provision import Provisioner, apply_environment
+    """The local stack's emulator (moto in this process, with its concurrency fixes) and the
+    template's resources; handlers are called directly with real event shapes."""
+    from guestlist_local.provision import Emulator, Provisioner, apply_environment
     from guestlist_local.template import load_topology
 
-    port = _free_port()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    emulator = Emulator("127.0.0.1", _free_port())
+    emulator.start()
     topology = load_topology(ROOT / "template.yaml")
-    provisioned = Provisioner(topology, endpoint).create()
+    provisioned = Provisioner(topology, emulator.endpoint_url).create()
     topology = load_topology(ROOT / "template.yaml", physical=provisioned.physical)
-    apply_environment(endpoint, topology)
-    yield Stack(topology, endpoint)
-    server.stop()
+    apply_environment(emulator.endpoint_url, topology)
+    yield Stack(topology, emulator.endpoint_url)
+    emulator.stop()
 
 
 @pytest.fixture
