@@ -1,41 +1,97 @@
-"""Check-in API: door devices with an event-scoped key scan ticket codes."""
+"""Check-in API: door devices with an event-scoped key scan ticket codes; organisers watch the door."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import checkin, events
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
-from guestlist.errors import InvalidRequest, NotFound
+from guestlist.clock import now_iso
+from guestlist.errors import Forbidden, InvalidRequest, NotFound
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
 
 
-def _authorised_event(event_id: str) -> None:
+@app.exception_handler(checkin.CheckinError)
+def _refused(exc: checkin.CheckinError):
+    """A refused scan answers as the door app expects, and carries the usual error object too."""
+    return json_response(exc.status, {"result": "rejected", "reason": exc.code, **exc.detail, **{"error": exc.to_dict()}})
+
+
+def _authorised_event(event_id: str, *, organiser_only: bool = False):
+    """The event, if the caller's key reaches it: its own door key, or an organiser key of its workspace."""
     scope = caller_scope(app)
-    if scope.kind == "checkin" and scope.event_id == event_id:
-        return
+    if scope.kind == "checkin" and scope.event_id == event_id and not organiser_only:
+        return events.get_event(event_id, scope.workspace_id)
     if scope.kind == "organiser":
-        events.get_event(event_id, scope.workspace_id)
-        return
+        return events.get_event(event_id, scope.workspace_id)
+    if scope.kind == "checkin" and scope.event_id == event_id:
+        raise Forbidden("forbidden", "this list is for organisers")
     raise NotFound("event_not_found", f"no event {event_id!r}")
 
 
-def _scan(event_id: str, scan: dict) -> checkin.CheckinResult:
-    code = scan.get("code")
-    if not isinstance(code, str) or not code.strip():
-        raise InvalidRequest("invalid_field", "field 'code': the ticket code from the QR code", {"field": "code"})
-    return checkin.perform_checkin(event_id, code, nonce=scan.get("nonce"), device=scan.get("device"),
-                                   scanned_at=scan.get("scanned_at"))
+def _door_event(event_id: str) -> None:
+    """Scans skip the event read: a door key names its event; an organiser key is checked against its workspace."""
+    scope = caller_scope(app)
+    if scope.kind == "checkin" and scope.event_id == event_id:
+        return
+    _authorised_event(event_id)
 
 
 @app.post("/events/<event_id>/checkins")
 def post_checkin(event_id: str):
-    _authorised_event(event_id)
-    result = _scan(event_id, json_body(app))
-    logger.info("scan", extra={"event_id": event_id, "result": result.result, "reason": result.reason})
+    _door_event(event_id)
+    received_at = now_iso()
+    scan = checkin.Scan.parse(json_body(app), received_at=received_at)
+    result = checkin.perform_checkin(event_id, scan, received_at=received_at)
+    logger.info("scan", extra={"event_id": event_id, "result": "ok", "replay": result.replay, "device": scan.device})
     return json_response(result.http_status, result.to_dict())
+
+
+@app.post("/events/<event_id>/checkins/batch")
+def post_batch(event_id: str):
+    _door_event(event_id)
+    body = json_body(app)
+    if "scans" not in body:
+        raise InvalidRequest("invalid_field", "field 'scans': a list of {code, nonce, scanned_at, device}", {"field": "scans"})
+    items = checkin.perform_batch(event_id, body["scans"])
+    logger.info("offline batch", extra={"event_id": event_id, "scans": len(items)})
+    return json_response(200, {"results": [{"index": i.index, "status": i.status, **i.body} for i in items]})
+
+
+@app.post("/events/<event_id>/checkins/<nonce>/annul")
+def annul(event_id: str, nonce: str):
+    _door_event(event_id)
+    device = json_body(app).get("device")
+    if not isinstance(device, str) or not device.strip():
+        raise InvalidRequest("invalid_field", "field 'device': the device that scanned", {"field": "device"})
+    booking = checkin.annul_checkin(event_id, nonce, device.strip())
+    return json_response(200, {"result": "annulled", "nonce": nonce, "booking_id": booking.booking_id,
+                               "identifier": booking.identifier})
+
+
+@app.get("/events/<event_id>/checkins/search")
+def search(event_id: str):
+    _door_event(event_id)
+    q = (app.current_event.query_string_parameters or {}).get("q") or ""
+    return json_response(200, {"guests": checkin.search_guests(event_id, q)})
+
+
+@app.get("/events/<event_id>/checkins/stats")
+def stats(event_id: str):
+    return json_response(200, checkin.checkin_stats(_authorised_event(event_id)))
+
+
+@app.get("/events/<event_id>/checkins")
+def list_scans(event_id: str):
+    _authorised_event(event_id, organiser_only=True)
+    params = app.current_event.query_string_parameters or {}
+    try:
+        limit = max(1, min(int(params.get("limit", 50)), 200))
+    except ValueError:
+        raise InvalidRequest("invalid_field", "query 'limit': a whole number from 1 to 200", {"field": "limit"}) from None
+    return json_response(200, {"scans": checkin.recent_scans(event_id, result=params.get("result"), limit=limit)})
 
 
 @logger.inject_lambda_context(clear_state=True)

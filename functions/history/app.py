@@ -1,19 +1,29 @@
-"""History function: contact changes on the stream become status-history entries (once each)."""
+"""History function: contact changes on the stream become status-history entries and account-manager mails (once each)."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from guestlist import history
+from guestlist import history, notifications
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord):
-    entry = history.entry_for_change(record.dynamodb.old_image or None, record.dynamodb.new_image or None)
-    if entry is not None and history.record(entry):
-        logger.info("status changed", extra={"event_id": entry.event_id, "old": entry.old_status, "new": entry.new_status, "cause": entry.cause})
+    old, new = record.dynamodb.old_image or None, record.dynamodb.new_image or None
+    entry = history.entry_for_change(old, new)
+    if entry is None:
+        return
+    mail = notifications.message_for(entry, new or old)
+    written = history.record(entry, notify=mail is not None)
+    if written:
+        logger.info("status changed", extra={"event_id": entry.event_id, "old": entry.old_status, "new": entry.new_status,
+                                             "cause": entry.cause})
+    if mail is not None and (written or history.notification_pending(entry)):
+        outcome = notifications.send(mail)
+        history.mark_notified(entry, outcome)
+        logger.info("account manager notified", extra={"event_id": entry.event_id, "outcome": outcome.split(":", 1)[0]})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,16 +1,32 @@
-"""Status history: one entry per real status change of a contact, derived from its images.
+"""Status history: one entry per real status change of a contact, derived from its stream images.
 
-The stream handler passes the old and new contact images; the entry's key is fixed by
-the new image's version, so replays and out-of-order redelivery write it once.
+The entry's key is fixed by the new image (`{updated_at}#{version}`), so a replayed or
+redelivered record - in any order - writes it once. Each entry says who caused the change
+(import, guest, organiser, check-in device, system) and from which status to which.
+The entry is written in one transaction with the contact groups' door counters, so those
+move exactly once per change too. Notes (e.g. an `offline_conflict` of two scans) share
+the contact's history partition and are written by the code that sees them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from .models import CONTACT_SK, HistoryModel
+from .errors import GuestlistError
+from .models import CONTACT_SK, GroupCounterModel, HistoryModel
+
+DELETED = "deleted"
+_EXPECTED = ("registered", "attended")  # a guest the door expects: a confirmed booking, checked in or not
+
+
+class PoisonRecord(GuestlistError):
+    """A stream record whose contact image cannot be read; reported, never retried into success."""
+
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -24,47 +40,145 @@ class HistoryEntry:
     version: int
     cause: str
     cause_ref: str | None
+    old_groups: frozenset = field(default_factory=frozenset)
+    new_groups: frozenset = field(default_factory=frozenset)
 
     @property
     def sk(self) -> str:
         return f"{self.changed_at}#{self.version:010d}"
 
+    def group_deltas(self) -> dict[str, tuple[int, int]]:
+        """Per group: (change of `expected`, change of `checked_in`) this status change implies."""
+        deltas: dict[str, tuple[int, int]] = {}
+        for group in self.old_groups | self.new_groups:
+            was = group in self.old_groups
+            now = group in self.new_groups
+            d_expected = int(now and self.new_status in _EXPECTED) - int(was and (self.old_status or "") in _EXPECTED)
+            d_checked = int(now and self.new_status == "attended") - int(was and self.old_status == "attended")
+            if d_expected or d_checked:
+                deltas[group] = (d_expected, d_checked)
+        return deltas
+
+
+def _text(image: dict, name: str, *, required: bool = True) -> str | None:
+    value = image.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value):
+        raise PoisonRecord("malformed_image", f"contact image: {name!r} is missing or not a string", {"attribute": name})
+    return value
+
+
+def _number(image: dict, name: str) -> int:
+    value = image.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or int(value) != value:
+        raise PoisonRecord("malformed_image", f"contact image: {name!r} is not a whole number", {"attribute": name})
+    return int(value)
+
+
+def _groups(image: dict | None) -> frozenset:
+    value = (image or {}).get("groups") or ()
+    if isinstance(value, str) or not all(isinstance(g, str) for g in value):
+        raise PoisonRecord("malformed_image", "contact image: 'groups' is not a set of names", {"attribute": "groups"})
+    return frozenset(value)
+
+
+def _cause(image: dict) -> tuple[str, str | None]:
+    cause = image.get("last_cause") or {}
+    if not isinstance(cause, dict):
+        raise PoisonRecord("malformed_image", "contact image: 'last_cause' is not a map", {"attribute": "last_cause"})
+    return str(cause.get("kind") or "system"), (str(cause["ref"]) if cause.get("ref") is not None else None)
+
 
 def entry_for_change(old: dict | None, new: dict | None) -> HistoryEntry | None:
-    """The history entry a contact change implies, or None (bookings, no status change)."""
+    """The entry a contact change implies; None for bookings and changes that keep the status.
+
+    Raises PoisonRecord when an image is not a contact image this code can read.
+    """
     image = new or old
-    if not image or image.get("sk") != CONTACT_SK:
+    if not image:
         return None
-    old_status = old.get("status") if old else None
+    if not isinstance(image, dict) or image.get("sk") != CONTACT_SK:
+        return None
+    old_status = _text(old, "status", required=False) if old else None
     if new is None:  # the contact was deleted
-        cause = old.get("last_cause") or {}
-        return HistoryEntry(old["pk"], old["event_id"], old["identifier"], old_status, "deleted",
-                            old.get("updated_at", ""), int(old.get("version", 0)) + 1, "organiser", cause.get("ref"))
-    new_status = new.get("status")
-    if not new_status or new_status == old_status:
+        _, ref = _cause(old)
+        return HistoryEntry(_text(old, "pk"), _text(old, "event_id"), _text(old, "identifier"), old_status, DELETED,
+                            _text(old, "updated_at", required=False) or "", _number(old, "version") + 1, "organiser", ref,
+                            old_groups=_groups(old))
+    new_status = _text(new, "status")
+    if new_status == old_status:
         return None
-    cause = new.get("last_cause") or {}
-    return HistoryEntry(new["pk"], new["event_id"], new["identifier"], old_status, new_status,
-                        new.get("updated_at", ""), int(new.get("version", 0)), cause.get("kind", "system"), cause.get("ref"))
+    kind, ref = _cause(new)
+    return HistoryEntry(_text(new, "pk"), _text(new, "event_id"), _text(new, "identifier"), old_status, new_status,
+                        _text(new, "updated_at", required=False) or "", _number(new, "version"), kind, ref,
+                        old_groups=_groups(old), new_groups=_groups(new))
 
 
-def record(entry: HistoryEntry) -> bool:
-    """Write the entry unless it is there already; True when written."""
-    item = HistoryModel(pk=entry.pk, sk=entry.sk, event_id=entry.event_id, identifier=entry.identifier,
+def _item(entry: HistoryEntry, notify: bool) -> HistoryModel:
+    return HistoryModel(pk=entry.pk, sk=entry.sk, event_id=entry.event_id, identifier=entry.identifier,
                         old_status=entry.old_status, new_status=entry.new_status, changed_at=entry.changed_at,
-                        cause=entry.cause, cause_ref=entry.cause_ref)
+                        cause=entry.cause, cause_ref=entry.cause_ref, notify="pending" if notify else None)
+
+
+def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
+    """Write the entry (and move its groups' counters) unless it is there already; True when written.
+
+    `notify` marks the entry as owing its account manager a mail (see mark_notified).
+    """
+    item = _item(entry, notify)
+    deltas = entry.group_deltas()
+    if not deltas:
+        try:
+            item.save(condition=HistoryModel.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
     try:
-        item.save(condition=HistoryModel.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        with TransactWrite(connection=HistoryModel._get_connection().connection) as tx:
+            tx.save(item, condition=HistoryModel.pk.does_not_exist())
+            for group, (d_expected, d_checked) in sorted(deltas.items()):
+                tx.update(GroupCounterModel(pk=f"GROUPS#{entry.event_id}", sk=f"GROUP#{group}"),
+                          actions=[GroupCounterModel.group.set(group), GroupCounterModel.expected.add(d_expected),
+                                   GroupCounterModel.checked_in.add(d_checked)])
+    except TransactWriteError as exc:
+        reasons = list(getattr(exc, "cancellation_reasons", None) or [])
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return False
         raise
     return True
 
 
+def notification_pending(entry: HistoryEntry) -> bool:
+    """After a replay: is the entry's mail still owed (the first delivery died before sending)?"""
+    try:
+        item = HistoryModel.get(entry.pk, entry.sk, consistent_read=True)
+    except HistoryModel.DoesNotExist:
+        return False
+    return item.notify == "pending"
+
+
+def mark_notified(entry: HistoryEntry, outcome: str) -> None:
+    """`outcome` is `sent:{message_id}` or `rejected:{code}`; only a pending entry changes."""
+    try:
+        HistoryModel(pk=entry.pk, sk=entry.sk).update(actions=[HistoryModel.notify.set(outcome)],
+                                                       condition=HistoryModel.notify == "pending")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def history_of(pk: str) -> list[dict]:
-    return [
-        {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,
-         "cause": h.cause, "cause_ref": h.cause_ref, **({"note": h.note} if h.note else {})}
-        for h in HistoryModel.query(pk, consistent_read=True)
-    ]
+    """A contact's entries and notes, oldest first."""
+    out = []
+    for h in HistoryModel.query(pk, consistent_read=True):
+        entry = {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,
+                 "cause": h.cause, "cause_ref": h.cause_ref}
+        if h.note:
+            entry["note"] = h.note
+        if h.detail:
+            entry["detail"] = h.detail.as_dict() if hasattr(h.detail, "as_dict") else dict(h.detail)
+        out.append(entry)
+    return out

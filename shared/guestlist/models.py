@@ -166,6 +166,8 @@ class BookingModel(Model):
     checked_in_at = UnicodeAttribute(null=True)
     checkin_device = UnicodeAttribute(null=True)
     checkin_nonce = UnicodeAttribute(null=True)
+    checkin_nonces = UnicodeSetAttribute(null=True)  # every scan accepted for it (replays, offline duplicates)
+    checkin_received_at = UnicodeAttribute(null=True)  # server time of the accepted scan (checked_in_at is the device's)
     waitlist_event = UnicodeAttribute(null=True)
     waitlist_at = UnicodeAttribute(null=True)
 
@@ -313,3 +315,62 @@ class HistoryModel(Model):
     cause = UnicodeAttribute()
     cause_ref = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
+    detail = MapAttribute(null=True)  # e.g. both scans of an offline_conflict
+    notify = UnicodeAttribute(null=True)  # account-manager mail: pending | sent:{message_id} | none
+
+
+class ScanModel(Model):
+    """Every scan at the door, accepted or not; sharded so a door rush spreads over partitions."""
+
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # SCANS#{event_id}#{shard:02d}
+    sk = UnicodeAttribute(range_key=True)  # {received_at}#{nonce}
+    event_id = UnicodeAttribute()
+    nonce = UnicodeAttribute()
+    result = UnicodeAttribute()  # ok | duplicate | rejected | annulled
+    reason = UnicodeAttribute(null=True)
+    device = UnicodeAttribute()
+    scanned_at = UnicodeAttribute()  # the device's clock
+    received_at = UnicodeAttribute()  # ours
+    offline = BooleanAttribute(default=False)
+    booking_id = UnicodeAttribute(null=True)
+    identifier = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True)  # a prefix of the code's digest, never the code
+
+
+class CheckinNonceModel(Model):
+    """One accepted scan by its nonce: makes replays exact and lets the device annul it."""
+
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # NONCE#{event_id}#{nonce}
+    sk = UnicodeAttribute(range_key=True, default="NONCE")
+    booking_pk = UnicodeAttribute()
+    booking_sk = UnicodeAttribute()
+    device = UnicodeAttribute()
+    scanned_at = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    annulled_at = UnicodeAttribute(null=True)
+
+
+class CheckinCounterModel(Model):
+    """One shard of an event's checked-in counter, moved in the check-in transaction."""
+
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # STATS#{event_id}#{shard:02d}
+    sk = UnicodeAttribute(range_key=True, default="CHECKINS")
+    checked_in = NumberAttribute(default=0)
+
+
+class GroupCounterModel(Model):
+    """Per contact group: contacts registered or attended, and attended; moved with each history entry."""
+
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # GROUPS#{event_id}
+    sk = UnicodeAttribute(range_key=True)  # GROUP#{name}
+    group = UnicodeAttribute()
+    expected = NumberAttribute(default=0)
+    checked_in = NumberAttribute(default=0)

@@ -1,0 +1,99 @@
+"""Account-manager notifications: a guest action (access, booking, decline, cancel, check-in) becomes one mail.
+
+The history function calls this once per written history entry, so a replayed stream
+record sends nothing twice. Mails name the guest, the event and what happened; they
+never carry a personal link or its token, nor a ticket code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from . import aws
+from .history import HistoryEntry
+
+DEFAULT_SENDER = "guestlist@example.com"
+_CAUSES = ("guest", "checkin")
+# SES errors no retry can fix: the entry is marked and the stream moves on.
+_PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException", "ConfigurationSetDoesNotExist"}
+
+
+@dataclass(frozen=True)
+class Notification:
+    to: str
+    subject: str
+    body: str
+
+
+def sender() -> str:
+    # Read here rather than in Settings: only the history function sends mail.
+    return os.environ.get("SES_SENDER") or DEFAULT_SENDER
+
+
+def action_of(entry: HistoryEntry) -> str | None:
+    """What the guest did, in words, or None when the change is not a guest action."""
+    if entry.cause not in _CAUSES:
+        return None
+    if entry.cause == "checkin":
+        if entry.new_status == "attended":
+            return f"was checked in at the door ({entry.cause_ref or 'unknown device'})"
+        if entry.old_status == "attended":
+            return f"had the check-in annulled ({entry.cause_ref or 'unknown device'})"
+        return None
+    return {
+        "visit": "opened the personal invitation",
+        "booking": "booked (waiting list)" if entry.new_status == "waitlisted" else "booked",
+        "decline": "declined the invitation",
+        "cancel": "cancelled the booking",
+    }.get(entry.cause_ref or "", f"changed to {entry.new_status}")
+
+
+def recipient(account_manager: object) -> str | None:
+    """The manager's address: the field holds an email, or an account name we cannot mail (yet)."""
+    if not isinstance(account_manager, str) or "@" not in account_manager:
+        return None
+    address = account_manager.strip()
+    return address if " " not in address and address.count("@") == 1 else None
+
+
+def message_for(entry: HistoryEntry, image: dict | None) -> Notification | None:
+    """The mail this history entry owes the contact's account manager, or None."""
+    action = action_of(entry)
+    to = recipient((image or {}).get("account_manager"))
+    if action is None or to is None:
+        return None
+    image = image or {}
+    name = " ".join(str(image[k]) for k in ("firstname", "lastname") if image.get(k)) or entry.identifier
+    organisation = f" ({image['organization']})" if image.get("organization") else ""
+    subject = f"{name} {action}"
+    body = (f"{name}{organisation} {action}.\n\n"
+            f"Event: {entry.event_id}\n"
+            f"Guest: {entry.identifier}\n"
+            f"Status: {entry.old_status or '-'} -> {entry.new_status}\n"
+            f"When: {entry.changed_at}\n\n"
+            "You receive this because you are this guest's account manager.\n")
+    return Notification(to=to, subject=subject[:200], body=body)
+
+
+def send(notification: Notification, *, client=None) -> str:
+    """Send through SES; returns `sent:{message_id}`, or `rejected:{code}` for a permanent refusal.
+
+    Transient errors (throttling, network) raise, so the stream record is retried.
+    """
+    ses = client or aws.client("ses")
+    try:
+        response = ses.send_email(
+            Source=sender(),
+            Destination={"ToAddresses": [notification.to]},
+            Message={"Subject": {"Data": notification.subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": notification.body, "Charset": "UTF-8"}}},
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _PERMANENT:
+            return f"rejected:{code}"
+        raise
+    return f"sent:{response['MessageId']}"
