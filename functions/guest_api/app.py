@@ -1,6 +1,6 @@
 """Guest API: the personal link is the credential. JSON for apps, HTML for browsers."""
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -38,8 +38,10 @@ def _page(token: str, notice: str | None = None, status: int = 200) -> Response:
 
 def _after_form_post(token: str, notice: str, lang: str | None) -> Response:
     """Browsers posting a form get a redirect back to their page (post/redirect/get)."""
-    query = f"?lang={lang}&notice={notice}" if lang else f"?notice={notice}"
-    return Response(status_code=303, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": f"{token}{query}"})
+    raw_path = app.current_event.raw_path  # keeps any stage prefix in front of /e/{token}
+    page = raw_path[: raw_path.index("/e/") + 3] + token
+    query = urlencode({"lang": lang, "notice": notice} if lang else {"notice": notice})
+    return Response(status_code=303, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": f"{page}?{query}"})
 
 
 @app.get("/health")

@@ -20,29 +20,41 @@ PROFILE_FIELDS = (
 
 
 def normalise_identifier(value: object) -> str:
-    """Trim; an identifier that is an email compares case-insensitively, so lower-case it."""
+    """Trimmed; an identifier that is an email compares case-insensitively, so lower-case it."""
     text = str(value).strip()
     return text.lower() if "@" in text else text
 
 
-def clean_email(value: str) -> str:
-    """The normalised address, or ValueError with email-validator's reason (no DNS)."""
+def normalise_email(value) -> str:
+    """The email-validator normalised form (no DNS); raises ValueError with the reason."""
+    if not isinstance(value, str):
+        raise ValueError("it is not text")
     try:
-        return validate_email(str(value).strip(), check_deliverability=False).normalized
+        return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
 
 
-def clean_phone(value: object, region: str = "CH") -> str:
-    """E.164, or ValueError; numbers without + use the event's country."""
-    text = str(value).strip()
+def normalise_phone(value, region: str = "CH") -> str:
+    """E.164 ('+41791234567'); numbers without a country code are read in `region`."""
+    if not isinstance(value, str):
+        raise ValueError("it is not a phone number")
+    value = value.strip()
     try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"not a phone number ({exc})") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        number = phonenumbers.parse(value, region)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    # A number typed into a numeric cell loses its '+': 41791234567 is +41 79 123 45 67.
+    if value.isdigit() and not value.startswith("0"):
+        try:
+            number = phonenumbers.parse("+" + value, None)
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+    raise ValueError("it is not a valid phone number")
 
 
 def clean_profile(fields: dict, *, region: str = "CH", languages: tuple[str, ...] | list[str] = ()) -> tuple[dict, dict]:
@@ -67,9 +79,9 @@ def clean_profile(fields: dict, *, region: str = "CH", languages: tuple[str, ...
         text = str(value).strip()
         try:
             if name == "email":
-                text = clean_email(text)
+                text = normalise_email(text)
             elif name == "phone_mobile":
-                text = clean_phone(text, region)
+                text = normalise_phone(text, region)
         except ValueError as exc:
             code = "invalid_email" if name == "email" else "invalid_phone"
             raise InvalidRequest(code, f"field {name!r}: {exc}", {"field": name}) from None

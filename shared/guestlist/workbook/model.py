@@ -5,27 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from guestlist.errors import GuestlistError
+from guestlist.fields import PROFILE_FIELDS
 
 from .codes import FAILED, SKIPPED, WARNING
 
-PREDEFINED_FIELDS = (
-    "title",
-    "function",
-    "firstname",
-    "lastname",
-    "organization",
-    "phone_mobile",
-    "image",
-    "job_title",
-    "badge_info",
-    "email",
-    "street",
-    "zip",
-    "city",
-    "language",
-    "account_manager",
-    "permission_group",
-)
+PREDEFINED_FIELDS = PROFILE_FIELDS  # the contact's fields, declared once in guestlist.fields
 
 IDENTIFIER = "identifier"
 

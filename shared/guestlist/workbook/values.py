@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
+from ..fields import normalise_email, normalise_identifier, normalise_phone  # noqa: F401  (one place for these rules)
 from .columns import normalise_label
 
 
@@ -27,45 +25,6 @@ def other_value(value):
 def custom_number(value: float):
     """Custom fields keep numbers as numbers, integral ones as int (JSON-friendly)."""
     return int(value) if value.is_integer() else value
-
-
-def normalise_identifier(value: str) -> str:
-    """Trimmed; an email identifier is lower-cased, so emails compare case-insensitively."""
-    value = value.strip()
-    if "@" in value:
-        return value.lower()
-    return value
-
-
-def normalise_email(value) -> str:
-    """The email-validator normalised form; raises ValueError with the reason."""
-    if not isinstance(value, str):
-        raise ValueError("it is not text")
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def normalise_phone(value, region: str) -> str:
-    """E.164 ('+41791234567'); numbers without a country code are read in `region`."""
-    if not isinstance(value, str):
-        raise ValueError("it is not a phone number")
-    try:
-        number = phonenumbers.parse(value, region)
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    # A number typed into a numeric cell loses its '+': 41791234567 is +41 79 123 45 67.
-    if value.isdigit() and not value.startswith("0"):
-        try:
-            number = phonenumbers.parse("+" + value, None)
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-    raise ValueError("it is not a valid phone number")
 
 
 _LANGUAGE_NAMES = {
