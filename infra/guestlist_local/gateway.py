@@ -90,6 +90,9 @@ class HttpGateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+            # the client's delayed ACK add ~40 ms to every keep-alive response
+            disable_nagle_algorithm = True
 
             def _handle(self) -> None:
                 gateway._serve(self)

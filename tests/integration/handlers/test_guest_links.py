@@ -150,3 +150,30 @@ def test_guest_responses_are_not_cached_and_send_no_referrer(stack, organiser):
     for route in ("view", "calendar", "visit"):
         _s, _b, headers = guest_call(stack, route, token)
         assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch):
+    """Counts DynamoDB API calls (round trips) made through botocore, by operation."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return calls
+
+
+def test_link_resolution_costs_at_most_two_round_trips(stack, organiser, dynamodb_calls):
+    event_id = new_event(stack, organiser)
+    _c, token = new_contact(stack, organiser, event_id)
+    guest_call(stack, "view", token)  # warms the container's event cache, as any earlier guest would
+    dynamodb_calls.clear()
+    status, _view, _h = guest_call(stack, "view", token)
+    assert status == 200
+    assert dynamodb_calls == ["Query", "Query"]
