@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from guestlist.tokens import redact
+
 from .provision import PortInUseError
 from .runtime import FunctionRuntime
 from .template import Authorizer, Route, Topology
@@ -100,7 +102,7 @@ class HttpGateway:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-                log.debug("http %s", format % args)
+                log.debug("http %s", redact(format % args))
 
         try:
             self._server = ThreadingHTTPServer((self.host, self.port), Handler)
@@ -125,7 +127,7 @@ class HttpGateway:
             status, headers, cookies, payload = self.handle(
                 req.command, req.path, list(req.headers.items()), body, req.client_address[0], req.request_version)
         except Exception:
-            log.exception("gateway error on %s %s", req.command, req.path)
+            log.exception("gateway error on %s %s", req.command, redact(req.path))
             status, headers, cookies, payload = _json_error(500, "Internal Server Error")
         req.send_response(status)
         for name, value in headers.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 
@@ -41,3 +42,11 @@ def new_api_key(prefix: str) -> str:
 def looks_like_token(value: str) -> bool:
     """Cheap shape check so junk never reaches the database."""
     return 20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
+
+
+_TOKEN_IN_PATH = re.compile(r"(/e/)[^/?#\s]+")
+
+
+def redact(text: str) -> str:
+    """Text safe for a log line: the token of any personal-link path is replaced."""
+    return _TOKEN_IN_PATH.sub(r"\1[token]", text)

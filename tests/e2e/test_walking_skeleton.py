@@ -91,3 +91,6 @@ def test_upload_to_checkin_to_history_over_http(running):
         statuses = [e["new_status"] for e in entries]
         return statuses if statuses[-1:] == ["attended"] else None
     assert _wait(history) == ["open", "accessed", "registered", "attended"]
+    # secrets never reach the logs: not the link token, not the keys
+    log = running.log()
+    assert token not in log and key["key"] not in log
