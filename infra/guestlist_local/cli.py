@@ -59,6 +59,9 @@ def up(
     try:
         admin_key = os.environ.get("GUESTLIST_ADMIN_KEY") or secrets.token_urlsafe(32)
         registered = register_admin_key(admin_key)
+        from .outbox import ensure_sender_verified
+
+        ensure_sender_verified(stack.endpoint_url)  # SES refuses unverified senders; `guestlist outbox` shows the mail
         ready = time.monotonic() - started
         topo = stack.topology
         console.print(f"[bold green]guestlist is up[/] (ready in {ready:.1f} s)")
@@ -133,6 +136,34 @@ def import_(
     request = ImportRequest(file=file, event_id=event, mode=mode, group=group, permission_group=permission_group,
                             mapping=mapping, delete_missing=delete_missing, api=api, aws_endpoint=aws_endpoint, key=key)
     raise typer.Exit(run_import(request, json_output=json_output))
+
+
+@app.command()
+def outbox(
+    aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
+    to: Optional[str] = typer.Option(None, "--to", help="Only mails to this address."),
+    json_output: bool = typer.Option(False, "--json", help="Print the mails as JSON."),
+) -> None:
+    """Show the mails the running stack sent (account-manager notifications), oldest first."""
+    import json
+
+    import requests
+
+    from .outbox import sent_messages
+
+    try:
+        messages = sent_messages(aws_endpoint, to=to)
+    except requests.RequestException as exc:
+        console.print(f"[red]error:[/] cannot read the outbox at {aws_endpoint}: {exc}")
+        raise typer.Exit(1) from None
+    if json_output:
+        print(json.dumps(messages, indent=2, ensure_ascii=False))
+        return
+    if not messages:
+        console.print("no mail sent")
+    for message in messages:
+        console.print(f"[bold]{message['subject']}[/]  to {', '.join(message['to'])}  from {message['source']}  ({message['id']})")
+        console.print(message["body"], markup=False, highlight=False)
 
 
 def main() -> None:

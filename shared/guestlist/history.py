@@ -17,7 +17,10 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .errors import GuestlistError
-from .models import CONTACT_SK, GroupCounterModel, HistoryModel
+
+# The rules below (which change makes which entry) need no storage; the models, which read the
+# deployment's settings, are imported where entries are written and read.
+CONTACT_SK = "CONTACT"
 
 DELETED = "deleted"
 _EXPECTED = ("registered", "attended")  # a guest the door expects: a confirmed booking, checked in or not
@@ -115,7 +118,9 @@ def entry_for_change(old: dict | None, new: dict | None) -> HistoryEntry | None:
                         old_groups=_groups(old), new_groups=_groups(new))
 
 
-def _item(entry: HistoryEntry, notify: bool) -> HistoryModel:
+def _item(entry: HistoryEntry, notify: bool):
+    from .models import HistoryModel
+
     return HistoryModel(pk=entry.pk, sk=entry.sk, event_id=entry.event_id, identifier=entry.identifier,
                         old_status=entry.old_status, new_status=entry.new_status, changed_at=entry.changed_at,
                         cause=entry.cause, cause_ref=entry.cause_ref, notify="pending" if notify else None)
@@ -126,6 +131,8 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
 
     `notify` marks the entry as owing its account manager a mail (see mark_notified).
     """
+    from .models import GroupCounterModel, HistoryModel
+
     item = _item(entry, notify)
     deltas = entry.group_deltas()
     if not deltas:
@@ -153,6 +160,8 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
 
 def notification_pending(entry: HistoryEntry) -> bool:
     """After a replay: is the entry's mail still owed (the first delivery died before sending)?"""
+    from .models import HistoryModel
+
     try:
         item = HistoryModel.get(entry.pk, entry.sk, consistent_read=True)
     except HistoryModel.DoesNotExist:
@@ -162,6 +171,8 @@ def notification_pending(entry: HistoryEntry) -> bool:
 
 def mark_notified(entry: HistoryEntry, outcome: str) -> None:
     """`outcome` is `sent:{message_id}` or `rejected:{code}`; only a pending entry changes."""
+    from .models import HistoryModel
+
     try:
         HistoryModel(pk=entry.pk, sk=entry.sk).update(actions=[HistoryModel.notify.set(outcome)],
                                                        condition=HistoryModel.notify == "pending")
@@ -172,6 +183,8 @@ def mark_notified(entry: HistoryEntry, outcome: str) -> None:
 
 def history_of(pk: str) -> list[dict]:
     """A contact's entries and notes, oldest first."""
+    from .models import HistoryModel
+
     out = []
     for h in HistoryModel.query(pk, consistent_read=True):
         entry = {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,

@@ -240,26 +240,7 @@ def test_checkin_takes_two_dynamodb_round_trips_and_one_transaction(stack, organ
     assert calls == ["Query", "PutItem"]  # the index, then the refused scan's record
 
 
-@pytest.fixture
-def atomic_dynamodb():
-    """DynamoDB applies an item write or a transaction atomically; moto 5.2 does not (it checks, then writes, and
-    restores a copy of the table on a cancelled transaction), so concurrent requests can interleave. One lock
-    around each DynamoDB request gives the emulator the isolation the service has, for the race tests."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    def call_action(self):
-        with lock:
-            return original(self)
-
-    DynamoHandler.call_action = call_action
-    yield
-    DynamoHandler.call_action = original
-
-
-def test_twenty_devices_scanning_one_ticket_at_once_give_exactly_one_ok(stack, organiser, event_id, key, atomic_dynamodb):
+def test_twenty_devices_scanning_one_ticket_at_once_give_exactly_one_ok(stack, organiser, event_id, key):
     identifier, _, booking = booked_guest(stack, organiser, event_id)
     barrier = threading.Barrier(20)
     answers: list[tuple[int, dict]] = [None] * 20  # type: ignore[list-item]
