@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 TERMINAL = ("completed", "completed_with_errors", "failed")
-MODES = ("upsert", "create", "update")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -43,7 +42,9 @@ class ImportRequest:
 
 
 def metadata_for(req: ImportRequest) -> dict:
-    """The options as S3 user metadata; the same encoding the API's presigned upload uses."""
+    """The options as S3 user metadata, in the encoding the import function reads back."""
+    from guestlist.import_options import MODES, ImportOptions
+
     mapping = None
     if req.mapping is not None:
         try:
@@ -54,26 +55,9 @@ def metadata_for(req: ImportRequest) -> dict:
             raise UsageError('--mapping must be a JSON object of header -> field, e.g. \'{"E-Mail": "identifier"}\'')
     if req.mode not in MODES:
         raise UsageError(f"--mode must be one of {', '.join(MODES)}, not {req.mode!r}")
-    # mirrors guestlist.imports.ImportOptions.to_metadata, which cannot be imported without a stack's settings
-    meta = {}
-    if req.mode != "upsert":
-        meta["mode"] = req.mode
-    if req.group:
-        meta["group"] = _meta_value(req.group)
-    if req.permission_group:
-        meta["permission-group"] = _meta_value(req.permission_group)
-    if req.delete_missing:
-        meta["delete-missing"] = "true"
-    if mapping is not None:
-        meta["mapping"] = json.dumps(mapping, ensure_ascii=True, separators=(",", ":"))
-    return meta
-
-
-def _meta_value(text: str) -> str:
-    """S3 user metadata is ASCII: anything else travels RFC 2047-encoded, as S3 itself returns it."""
-    from email.header import Header
-
-    return text if text.isascii() else Header(text, "utf-8").encode()
+    options = ImportOptions(mode=req.mode, group=req.group or None, permission_group=req.permission_group or None,
+                            delete_missing=req.delete_missing, mapping=mapping)
+    return options.to_metadata()
 
 
 def upload_key(event_id: str, filename: str) -> str:

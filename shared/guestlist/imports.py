@@ -19,8 +19,6 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from email.header import Header, decode_header, make_header
 from typing import Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -31,6 +29,7 @@ from .clock import now_iso
 from .contacts import RowOutcome, fetch_existing, list_contacts, upsert_row
 from .errors import InvalidRequest, NotFound
 from .events import get_event
+from .import_options import MODES, ImportOptions  # noqa: F401  (re-exported for callers of imports)
 from .models import (
     BOOKING_SK_PREFIX,
     CONTACT_SK,
@@ -43,11 +42,8 @@ from .models import (
 )
 from .settings import get_settings
 
-MODES = ("upsert", "create", "update")
 TERMINAL = ("completed", "completed_with_errors", "failed")
 MAX_REPORTED_ISSUES = 1000
-OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping")
-_ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing"}
 # SendMessageBatch takes 10 messages and 256 KiB in all: a chunk stays under a tenth of it,
 # so every batch is full (10 messages) whatever the rows hold.
 _MAX_CHUNK_BYTES = 24_000
@@ -57,77 +53,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ------------------------------------------------------------------ options
-
-def _meta_text(value: str) -> str:
-    """S3 returns non-ASCII metadata RFC 2047-encoded (=?UTF-8?B?...?=): decode it."""
-    if value and "=?" in value:
-        try:
-            return str(make_header(decode_header(value)))
-        except Exception:  # noqa: BLE001 - not an encoded word after all: keep the text
-            return value
-    return value
-
-
-def metadata_value(text: str) -> str:
-    """The S3 user-metadata form of an option value: ASCII as is, anything else RFC 2047."""
-    return text if text.isascii() else Header(text, "utf-8").encode()
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    mode: str = "upsert"
-    group: str | None = None
-    permission_group: str | None = None
-    delete_missing: bool = False
-    mapping: dict | None = None
-
-    @classmethod
-    def from_metadata(cls, metadata: dict) -> "ImportOptions":
-        """S3 user metadata (names lower-cased by S3) to options; a bad or unknown option fails the import."""
-        meta = {}
-        for name, value in (metadata or {}).items():
-            name = _ALIASES.get(name.lower(), name.lower())
-            if name not in OPTION_NAMES:
-                raise InvalidRequest("unknown_option", f"unknown import option {name!r}; the options are {', '.join(OPTION_NAMES)}",
-                                     {"field": name})
-            meta[name] = _meta_text(str(value))
-        mode = (meta.get("mode") or "upsert").strip().lower()
-        if mode not in MODES:
-            raise InvalidRequest("invalid_option", f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
-        delete_missing = (meta.get("delete-missing") or "false").strip().lower()
-        if delete_missing not in ("true", "false", "1", "0", "yes", "no"):
-            raise InvalidRequest("invalid_option", "option 'delete-missing' must be true or false", {"field": "delete-missing"})
-        mapping = None
-        if meta.get("mapping"):
-            try:
-                mapping = json.loads(meta["mapping"])
-            except ValueError:
-                raise InvalidRequest("invalid_option", "option 'mapping' is not valid JSON", {"field": "mapping"}) from None
-            if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-                raise InvalidRequest("invalid_option", 'option \'mapping\' must be {"Header": "field"}', {"field": "mapping"})
-        return cls(mode=mode, group=(meta.get("group") or "").strip() or None,
-                   permission_group=(meta.get("permission-group") or "").strip() or None,
-                   delete_missing=delete_missing in ("true", "1", "yes"), mapping=mapping)
-
-    def to_metadata(self) -> dict:
-        """The S3 user metadata that gives these options back (what the API and the CLI upload with)."""
-        meta = {}
-        if self.mode != "upsert":
-            meta["mode"] = self.mode
-        if self.group:
-            meta["group"] = metadata_value(self.group)
-        if self.permission_group:
-            meta["permission-group"] = metadata_value(self.permission_group)
-        if self.delete_missing:
-            meta["delete-missing"] = "true"
-        if self.mapping is not None:
-            meta["mapping"] = json.dumps(self.mapping, ensure_ascii=True, separators=(",", ":"))
-        return meta
-
-    def to_dict(self) -> dict:
-        return {"mode": self.mode, "group": self.group, "permission_group": self.permission_group,
-                "delete_missing": self.delete_missing, "mapping": self.mapping}
-
 
 def check_options_for_event(options: ImportOptions, event) -> None:
     """A permission group the event does not define is refused (when the event defines any)."""

@@ -1,0 +1,88 @@
+"""Import options: what an organiser asks of an import, carried as S3 user metadata.
+
+Pure (no storage, no settings), so the command line, the API and the import function
+share one encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.header import Header, decode_header, make_header
+
+from .errors import InvalidRequest
+
+MODES = ("upsert", "create", "update")
+OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping")
+_ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing"}
+
+
+def _meta_text(value: str) -> str:
+    """S3 returns non-ASCII metadata RFC 2047-encoded (=?UTF-8?B?...?=): decode it."""
+    if value and "=?" in value:
+        try:
+            return str(make_header(decode_header(value)))
+        except Exception:  # noqa: BLE001 - not an encoded word after all: keep the text
+            return value
+    return value
+
+
+def metadata_value(text: str) -> str:
+    """The S3 user-metadata form of an option value: ASCII as is, anything else RFC 2047."""
+    return text if text.isascii() else Header(text, "utf-8").encode()
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    mode: str = "upsert"
+    group: str | None = None
+    permission_group: str | None = None
+    delete_missing: bool = False
+    mapping: dict | None = None
+
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> "ImportOptions":
+        """S3 user metadata (names lower-cased by S3) to options; a bad or unknown option fails the import."""
+        meta = {}
+        for name, value in (metadata or {}).items():
+            name = _ALIASES.get(name.lower(), name.lower())
+            if name not in OPTION_NAMES:
+                raise InvalidRequest("unknown_option", f"unknown import option {name!r}; the options are {', '.join(OPTION_NAMES)}",
+                                     {"field": name})
+            meta[name] = _meta_text(str(value))
+        mode = (meta.get("mode") or "upsert").strip().lower()
+        if mode not in MODES:
+            raise InvalidRequest("invalid_option", f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
+        delete_missing = (meta.get("delete-missing") or "false").strip().lower()
+        if delete_missing not in ("true", "false", "1", "0", "yes", "no"):
+            raise InvalidRequest("invalid_option", "option 'delete-missing' must be true or false", {"field": "delete-missing"})
+        mapping = None
+        if meta.get("mapping"):
+            try:
+                mapping = json.loads(meta["mapping"])
+            except ValueError:
+                raise InvalidRequest("invalid_option", "option 'mapping' is not valid JSON", {"field": "mapping"}) from None
+            if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+                raise InvalidRequest("invalid_option", 'option \'mapping\' must be {"Header": "field"}', {"field": "mapping"})
+        return cls(mode=mode, group=(meta.get("group") or "").strip() or None,
+                   permission_group=(meta.get("permission-group") or "").strip() or None,
+                   delete_missing=delete_missing in ("true", "1", "yes"), mapping=mapping)
+
+    def to_metadata(self) -> dict:
+        """The S3 user metadata that gives these options back (what the API and the CLI upload with)."""
+        meta = {}
+        if self.mode != "upsert":
+            meta["mode"] = self.mode
+        if self.group:
+            meta["group"] = metadata_value(self.group)
+        if self.permission_group:
+            meta["permission-group"] = metadata_value(self.permission_group)
+        if self.delete_missing:
+            meta["delete-missing"] = "true"
+        if self.mapping is not None:
+            meta["mapping"] = json.dumps(self.mapping, ensure_ascii=True, separators=(",", ":"))
+        return meta
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "group": self.group, "permission_group": self.permission_group,
+                "delete_missing": self.delete_missing, "mapping": self.mapping}
