@@ -81,6 +81,18 @@ def get_contact(event_id: str, identifier: str):
     return json_response(200, contacts.contact_json(contacts.get_contact(event_id, unquote(identifier))))
 
 
+@app.patch("/events/<event_id>/contacts/<identifier>")
+def patch_contact(event_id: str, identifier: str):
+    contact = contacts.update_contact(event_id, _workspace(), unquote(identifier), json_body(app), _cause())
+    return json_response(200, contacts.contact_json(contact))
+
+
+@app.delete("/events/<event_id>/contacts/<identifier>")
+def delete_contact(event_id: str, identifier: str):
+    contacts.delete_contact(event_id, _workspace(), unquote(identifier), _cause())
+    return json_response(200, {"identifier": unquote(identifier), "deleted": True})
+
+
 @app.get("/events/<event_id>/contacts/<identifier>/history")
 def contact_history(event_id: str, identifier: str):
     _event(event_id)

@@ -166,6 +166,26 @@ def outbox(
         console.print(message["body"], markup=False, highlight=False)
 
 
+@app.command()
+def openapi(
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the document here (default: print it)."),
+    server: Optional[str] = typer.Option(None, "--server", help="Base URL to put in `servers`, e.g. http://127.0.0.1:3000."),
+    template: Optional[Path] = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
+) -> None:
+    """Print the HTTP API's OpenAPI document, generated from the handlers' routes."""
+    import json
+
+    from .openapi import build_from_template
+    from .stack import default_template_path
+
+    text = json.dumps(build_from_template(template or default_template_path(), server), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n")
+        console.print(f"wrote {output}")
+    else:
+        print(text)
+
+
 def main() -> None:
     app()
 

@@ -297,3 +297,52 @@ def contact_json(contact: ContactModel, *, with_link: bool = True) -> dict:
 
 def contact_path_identifier(identifier: str) -> str:
     return quote(identifier, safe="")
+
+
+def update_contact(event_id: str, workspace_id: str, identifier: str, fields: dict, cause: Cause) -> ContactModel:
+    """Organiser edit: given values are set (validated like the import), null removes a field.
+
+    The identifier is the key and cannot change; status is derived, never set.
+    """
+    event = get_event(event_id, workspace_id)
+    contact = get_contact(event_id, identifier)
+    forbidden = {"identifier", "status", "personal_link"} & set(fields)
+    if forbidden:
+        raise InvalidRequest("read_only_field", f"field(s) {', '.join(sorted(forbidden))} cannot be changed", {"fields": sorted(forbidden)})
+    removed = [name for name, value in fields.items() if value is None and name in PROFILE_FIELDS]
+    groups = fields.get("groups")
+    if groups is not None and (not isinstance(groups, list) or any(not isinstance(g, str) for g in groups)):
+        raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
+    profile, custom = clean_profile({k: v for k, v in fields.items() if k != "groups"},
+                                    region=event.country, languages=list(event.languages))
+    actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
+    actions += [getattr(ContactModel, name).remove() for name in removed]
+    actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]
+    if groups is not None:
+        cleaned = {g.strip() for g in groups if g.strip()}
+        actions.append(ContactModel.groups.set(cleaned) if cleaned else ContactModel.groups.remove())
+    if not actions:
+        return contact
+    actions += [ContactModel.version.add(1), ContactModel.updated_at.set(now_iso()), ContactModel.last_cause.set(cause)]
+    contact.update(actions=actions, condition=ContactModel.pk.exists())
+    return contact
+
+
+def delete_contact(event_id: str, workspace_id: str, identifier: str, cause: Cause) -> None:
+    """Delete a contact without active bookings (with its cancelled ones); the history keeps its trace."""
+    get_event(event_id, workspace_id)
+    state = load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
+    if state is None:
+        raise NotFound("contact_not_found", "no contact with this identifier in this event")
+    if any(b.status in ("confirmed", "waitlisted") for b in state.bookings):
+        raise Conflict("has_bookings", "the contact has a booking; cancel it first")
+    contact = state.contact
+    contact.update(actions=[ContactModel.last_cause.set(cause), ContactModel.updated_at.set(now_iso())])
+    try:
+        contact.delete(condition=(ContactModel.confirmed_count == 0) & (ContactModel.waitlisted_count == 0))
+    except Exception as exc:  # noqa: BLE001 - a booking arrived meanwhile
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise Conflict("has_bookings", "the contact has a booking; cancel it first") from exc
+        raise
+    for booking in state.bookings:
+        booking.delete()
