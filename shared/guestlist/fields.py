@@ -6,9 +6,6 @@ in the other.
 
 from __future__ import annotations
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from .errors import InvalidRequest
 
 # Fields an organiser or guest may set on a contact (seed: predefined identifiers).
@@ -27,6 +24,8 @@ def normalise_identifier(value: object) -> str:
 
 def normalise_email(value) -> str:
     """The email-validator normalised form (no DNS); raises ValueError with the reason."""
+    from email_validator import EmailNotValidError, validate_email  # heavy: only paths that validate pay for it
+
     if not isinstance(value, str):
         raise ValueError("it is not text")
     try:
@@ -37,6 +36,8 @@ def normalise_email(value) -> str:
 
 def normalise_phone(value, region: str = "CH") -> str:
     """E.164 ('+41791234567'); numbers without a country code are read in `region`."""
+    import phonenumbers  # heavy: only paths that validate pay for it
+
     if not isinstance(value, str):
         raise ValueError("it is not a phone number")
     value = value.strip()
