@@ -33,6 +33,9 @@ e2e: install
 
 bench: install
 	$(BIN)/python -m bench.check_speed
+	$(BIN)/python -m bench.import_speed
+	$(BIN)/python -m bench.guest_speed
+	$(BIN)/python -m bench.cold_start
 
 clean:
 	rm -rf $(VENV) .pytest_cache
