@@ -9,7 +9,6 @@ from guestlist import contacts, events, history, imports, keys
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
-from guestlist.fields import normalise_identifier
 
 logger = Logger()
 app = APIGatewayHttpResolver()

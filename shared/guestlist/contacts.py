@@ -10,7 +10,6 @@ import base64
 import json
 from dataclasses import dataclass, field
 from typing import Iterable
-from urllib.parse import quote
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -293,10 +292,6 @@ def contact_json(contact: ContactModel, *, with_link: bool = True) -> dict:
     if with_link:
         out["personal_link"] = personal_link(contact)
     return out
-
-
-def contact_path_identifier(identifier: str) -> str:
-    return quote(identifier, safe="")
 
 
 def update_contact(event_id: str, workspace_id: str, identifier: str, fields: dict, cause: Cause) -> ContactModel:

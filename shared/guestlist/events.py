@@ -7,8 +7,7 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pynamodb.connection import Connection  # noqa: F401  (keeps PynamoDB's logging config)
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso

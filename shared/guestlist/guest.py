@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from . import bookings as booking_rules
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
-from .errors import Forbidden, InvalidRequest
 from .events import event_json, get_event_cached
 from .fields import clean_profile
 from .models import BookingModel, ContactModel, EventModel, plain

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import uuid
 
 import boto3
 from openpyxl import Workbook
 
-from events import authorizer_event, dynamodb_record, http_event, s3_put, sqs_event, sqs_record
+from events import authorizer_event, http_event, s3_put, sqs_event, sqs_record
 
 
 def _organiser_call(stack, organiser, method, path, route, body=None, path_parameters=None, query=None):
