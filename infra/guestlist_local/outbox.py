@@ -8,18 +8,17 @@ template's sender (SES_SENDER) in the emulator once at start.
 
 from __future__ import annotations
 
-import os
 
 import requests
 
 from .provision import client
 
-DEFAULT_SENDER = "guestlist@example.com"
-
 
 def ensure_sender_verified(endpoint_url: str, sender: str | None = None) -> str:
     """Verify the sender identity in the emulator (idempotent); returns the address."""
-    sender = sender or os.environ.get("SES_SENDER") or DEFAULT_SENDER
+    from guestlist.settings import get_settings  # the stack's environment is set by now
+
+    sender = sender or get_settings().ses_sender
     client("ses", endpoint_url).verify_email_identity(EmailAddress=sender)
     return sender
 

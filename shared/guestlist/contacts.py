@@ -16,11 +16,10 @@ from pynamodb.exceptions import PutError, UpdateError
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
 from .events import get_event
-from .fields import clean_profile, normalise_identifier
+from .fields import PROFILE_FIELDS, clean_profile, normalise_identifier
 from .models import (
     BOOKING_SK_PREFIX,
     CONTACT_SK,
-    PROFILE_FIELDS,
     BookingModel,
     Cause,
     ContactModel,

@@ -32,13 +32,6 @@ _host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPO
 CONTACT_SK = "CONTACT"
 BOOKING_SK_PREFIX = "BOOKING#"
 
-# Fields an organiser or guest may set on a contact (seed: predefined identifiers).
-PROFILE_FIELDS = (
-    "title", "function", "firstname", "lastname", "organization", "phone_mobile", "image",
-    "job_title", "badge_info", "email", "street", "zip", "city",
-    "language", "account_manager", "permission_group",
-)
-
 
 def contact_pk(event_id: str, identifier: str) -> str:
     return f"C#{event_id}#{identifier}"

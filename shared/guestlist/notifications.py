@@ -7,15 +7,14 @@ never carry a personal link or its token, nor a ticket code.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
 from . import aws
 from .history import HistoryEntry
+from .settings import get_settings
 
-DEFAULT_SENDER = "guestlist@example.com"
 _CAUSES = ("guest", "checkin")
 # SES errors no retry can fix: the entry is marked and the stream moves on.
 _PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException", "ConfigurationSetDoesNotExist"}
@@ -29,8 +28,7 @@ class Notification:
 
 
 def sender() -> str:
-    # Read here rather than in Settings: only the history function sends mail.
-    return os.environ.get("SES_SENDER") or DEFAULT_SENDER
+    return get_settings().ses_sender
 
 
 def action_of(entry: HistoryEntry) -> str | None:
