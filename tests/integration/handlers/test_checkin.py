@@ -11,25 +11,12 @@ import botocore.client
 import pytest
 
 from events import authorizer_event, http_event
+from guest_helpers import new_event, organiser_call  # noqa: F401  (test_history*.py import them from here)
 
 ROUTE = "/events/{event_id}/checkins"
 
 
 # ------------------------------------------------------------------ helpers (test_history*.py use them too)
-
-def organiser_call(stack, organiser, method, path, route, body=None, path_parameters=None, query=None):
-    event = http_event(method, path, route, body=body, path_parameters=path_parameters, query=query,
-                       headers={"authorization": f"Bearer {organiser['key']}"}, authorizer=organiser["scope"])
-    return stack.http("OrganiserApiFunction", event)
-
-
-def new_event(stack, organiser, **fields) -> str:
-    status, body, _ = organiser_call(stack, organiser, "POST", "/events", "/events", body={
-        "name": "Door test", "start": "2027-06-01T18:00:00+02:00", "end": "2027-06-01T23:00:00+02:00",
-        "timezone": "Europe/Zurich", **fields})
-    assert status == 201, body
-    return body["event_id"]
-
 
 def new_guest(stack, organiser, event_id, identifier=None, **fields) -> tuple[str, str]:
     """(identifier, link token) of a fresh contact."""
