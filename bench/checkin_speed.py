@@ -195,6 +195,7 @@ def main() -> None:
         filler = requests.post(f"{api}/events/{jev}/contacts", headers=admin, json={"identifier": "filler@example.com"}).json()
         ftok = filler["personal_link"].split("/e/")[1].split("?")[0]
         fbook = requests.post(f"{api}/e/{ftok}/bookings", json={}).json()
+        requests.post(f"{api}/accounts", headers=admin, json={"username": "am", "email": "am@example.com"})
         g = requests.post(f"{api}/events/{jev}/contacts", headers=admin, json={
             "identifier": "greta@example.com", "firstname": "Greta", "lastname": "Gast", "account_manager": "am@example.com"}).json()
         tok = g["personal_link"].split("/e/")[1].split("?")[0]

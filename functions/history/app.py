@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from guestlist import history, notifications
+from guestlist import accounts, history, notifications
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -15,7 +15,7 @@ def record_handler(record: DynamoDBRecord):
     entry = history.entry_for_change(old, new)
     if entry is None:
         return
-    mail = notifications.message_for(entry, new or old)
+    mail = notifications.message_for(entry, new or old, accounts.email_of_account_in(entry.event_id))
     written = history.record(entry, notify=mail is not None)
     if written:
         logger.info("status changed", extra={"event_id": entry.event_id, "old": entry.old_status, "new": entry.new_status,

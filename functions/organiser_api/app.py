@@ -5,7 +5,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from guestlist import contacts, events, history, imports, keys
+from guestlist import accounts, contacts, events, history, imports, keys
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
@@ -129,6 +129,24 @@ def delete_checkin_key(event_id: str, key_id: str):
     _event(event_id)
     keys.revoke_checkin_key(event_id, key_id)
     return json_response(200, {"key_id": key_id, "revoked": True})
+
+
+# ------------------------------------------------------------------ accounts
+
+@app.post("/accounts")
+def create_account():
+    return json_response(201, accounts.account_json(accounts.create_account(_workspace(), json_body(app))))
+
+
+@app.get("/accounts")
+def list_accounts():
+    group = (app.current_event.query_string_parameters or {}).get("group")
+    return json_response(200, {"accounts": [accounts.account_json(a) for a in accounts.list_accounts(_workspace(), group)]})
+
+
+@app.get("/accounts/<username>")
+def get_account(username: str):
+    return json_response(200, accounts.account_json(accounts.get_account(_workspace(), unquote(username))))
 
 
 # ------------------------------------------------------------------ imports

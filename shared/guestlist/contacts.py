@@ -13,6 +13,7 @@ from typing import Iterable
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from .accounts import require_account_manager
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
 from .events import get_event
@@ -191,6 +192,8 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
     if not isinstance(groups, list) or any(not isinstance(g, str) for g in groups):
         raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
     profile, custom = clean_profile(rest, region=event.country, languages=list(event.languages))
+    if "account_manager" in profile:
+        profile["account_manager"] = require_account_manager(workspace_id, profile["account_manager"])
     contact = _new_contact(event, identifier, profile, custom, groups=[g.strip() for g in groups if g.strip()],
                            cause=cause, origin=None, now=now_iso())
     try:
@@ -309,6 +312,8 @@ def update_contact(event_id: str, workspace_id: str, identifier: str, fields: di
         raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
     profile, custom = clean_profile({k: v for k, v in fields.items() if k != "groups"},
                                     region=event.country, languages=list(event.languages))
+    if "account_manager" in profile:
+        profile["account_manager"] = require_account_manager(workspace_id, profile["account_manager"])
     actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
     actions += [getattr(ContactModel, name).remove() for name in removed]
     actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]

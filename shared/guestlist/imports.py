@@ -197,6 +197,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     del body
     if report.status == "failed":
         return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
+    unknown_account_manager(report, event.workspace_id)
 
     prefix = _report_prefix(job)
     issues = [i.to_dict() for i in report.issues]
@@ -233,6 +234,30 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     # the workers may have counted every chunk before chunks_sent was written: they could not finish
     finish_if_done(import_id)
     return get_job(import_id)
+
+
+def unknown_account_manager(report, workspace_id: str) -> None:
+    """Rule `unknown_account_manager`: a manager no account answers to is left empty, with a
+    warning; the row is still imported. Known ones are stored by username. One query per import."""
+    named = [row for row in report.rows if row.fields.get("account_manager")]
+    if not named:
+        return
+    from .accounts import UNKNOWN_ACCOUNT_MANAGER, manager_index, resolve_account_manager
+    from .workbook import Issue
+
+    index = manager_index(workspace_id)
+    column = next((h for h, f in report.columns["mapped"].items() if f == "account_manager"), "account_manager")
+    for row in named:
+        value = row.fields["account_manager"]
+        username = resolve_account_manager(value, index)
+        if username:
+            row.fields["account_manager"] = username
+            continue
+        del row.fields["account_manager"]
+        report.issues.append(Issue(row=row.row, identifier=row.identifier, column=column, code=UNKNOWN_ACCOUNT_MANAGER,
+                                   message=f"Row {row.row}, column '{column}': no account {value!r}; "
+                                           "the account manager is left empty.", severity="warning"))
+    report.issues.sort(key=lambda issue: (issue.row is None, issue.row or 0))
 
 
 def _chunks(import_id: str, event_id: str, options: ImportOptions, rows: list, size: int) -> Iterable[dict]:

@@ -236,6 +236,23 @@ class EventKeyModel(Model):
     created_at = UnicodeAttribute()
 
 
+class AccountModel(Model):
+    """A platform user of a workspace (seed 000: accounts, account groups, account managers)."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # WS#{workspace_id}
+    sk = UnicodeAttribute(range_key=True)  # ACCOUNT#{username, lower-cased}
+    username = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    firstname = UnicodeAttribute(null=True)
+    lastname = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    gender = UnicodeAttribute(null=True)
+    groups = UnicodeSetAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
 class ImportJobModel(Model):
     Meta = _meta(_settings.events_table)
 

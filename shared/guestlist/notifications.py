@@ -8,6 +8,7 @@ never carry a personal link or its token, nor a ticket code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from botocore.exceptions import ClientError
 
@@ -49,18 +50,22 @@ def action_of(entry: HistoryEntry) -> str | None:
     }.get(entry.cause_ref or "", f"changed to {entry.new_status}")
 
 
-def recipient(account_manager: object) -> str | None:
-    """The manager's address: the field holds an email, or an account name we cannot mail (yet)."""
-    if not isinstance(account_manager, str) or "@" not in account_manager:
+def recipient(account_manager: object, email_of_account: Callable[[str], str | None] | None = None) -> str | None:
+    """The manager's address: the field holds an email, or an account's username whose email
+    `email_of_account` looks up (None: such managers get no mail)."""
+    if not isinstance(account_manager, str) or not account_manager.strip():
         return None
+    if "@" not in account_manager:
+        return email_of_account(account_manager.strip()) if email_of_account else None
     address = account_manager.strip()
     return address if " " not in address and address.count("@") == 1 else None
 
 
-def message_for(entry: HistoryEntry, image: dict | None) -> Notification | None:
+def message_for(entry: HistoryEntry, image: dict | None,
+                email_of_account: Callable[[str], str | None] | None = None) -> Notification | None:
     """The mail this history entry owes the contact's account manager, or None."""
     action = action_of(entry)
-    to = recipient((image or {}).get("account_manager"))
+    to = recipient((image or {}).get("account_manager"), email_of_account) if action else None
     if action is None or to is None:
         return None
     image = image or {}

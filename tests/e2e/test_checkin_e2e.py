@@ -26,6 +26,8 @@ def test_door_checkin_offline_batch_stats_history_and_account_manager_mail_over_
     event_id = requests.post(f"{api}/events", headers=admin, timeout=10, json={
         "name": "Door e2e", "start": "2027-03-01T18:00:00+01:00", "end": "2027-03-01T22:00:00+01:00",
         "timezone": "Europe/Zurich", "capacity": 10}).json()["event_id"]
+    # the seed: an account manager must have an account
+    requests.post(f"{api}/accounts", headers=admin, timeout=10, json={"username": manager.split("@")[0], "email": manager})
     guest = requests.post(f"{api}/events/{event_id}/contacts", headers=admin, timeout=10, json={
         "identifier": "zoe@example.com", "firstname": "Zoë", "lastname": "Müller", "account_manager": manager,
         "groups": ["vip"]}).json()

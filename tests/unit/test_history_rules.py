@@ -58,8 +58,15 @@ def test_guest_actions_mail_the_account_manager_without_any_link():
     assert "SECRET" not in mail.body and "/e/" not in mail.body
 
 
-def test_imports_organisers_and_account_names_send_no_mail():
+def test_imports_and_unknown_account_names_send_no_mail():
     imported = entry_for_change(None, {**image("open", 1), "last_cause": {"kind": "import", "ref": "imp-1"}})
     assert message_for(imported, {"account_manager": "am@example.com"}) is None
     by_guest = entry_for_change(image("accessed", 2), image("registered", 3))
-    assert message_for(by_guest, {"account_manager": "jdoe"}) is None  # an account name: not resolvable to an address yet
+    assert message_for(by_guest, {"account_manager": "jdoe"}) is None  # no account lookup given
+    assert message_for(by_guest, {"account_manager": "jdoe"}, lambda name: None) is None  # no such account
+
+
+def test_a_manager_named_by_username_is_mailed_at_the_account_address():
+    by_guest = entry_for_change(image("accessed", 2), image("registered", 3))
+    mail = message_for(by_guest, {"account_manager": "jdoe"}, {"jdoe": "jdoe@example.com"}.get)
+    assert mail.to == "jdoe@example.com"

@@ -65,6 +65,8 @@ def _journey(stack, organiser, manager: str):
     event_id = new_event(stack, organiser, capacity=1)
     key = door_key(stack, organiser, event_id)
     _, filler_token, filler = booked_guest(stack, organiser, event_id)  # takes the only seat
+    # the seed: an account manager must have an account
+    organiser_call(stack, organiser, "POST", "/accounts", "/accounts", body={"username": manager.split("@")[0], "email": manager})
     identifier, token = new_guest(stack, organiser, event_id, firstname="Greta", lastname="Gast", account_manager=manager,
                                   groups=["vip"])
     assert guest(stack, "POST", token, "/visit")[0] == 200

@@ -1,0 +1,77 @@
+"""Accounts of a workspace and the account-manager rule (DESIGN.md s2, s3 `unknown_account_manager`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from guest_helpers import new_event, organiser_call
+from test_import_kit import contacts_of, counts_add_up, empty_queues, run_import  # noqa: F401  (fixture)
+
+
+def _account(stack, organiser, **fields):
+    return organiser_call(stack, organiser, "POST", "/accounts", "/accounts", body=fields)
+
+
+def test_accounts_are_created_listed_by_group_and_unique_per_workspace(stack, organiser):
+    assert _account(stack, organiser, username="jdoe", email="J.Doe@Example.com", groups=["staff"], language="fr")[0] == 201
+    assert _account(stack, organiser, username="amuster", groups=["board"])[0] == 201
+    status, body, _ = _account(stack, organiser, username="JDoe")
+    assert status == 409 and body["error"]["code"] == "already_exists"
+    status, body, _ = _account(stack, organiser, username="x", email="not-an-email")
+    assert status == 422 and body["error"]["code"] == "invalid_email"
+    status, body, _ = organiser_call(stack, organiser, "GET", "/accounts", "/accounts", query={"group": "staff"})
+    assert [a["username"] for a in body["accounts"]] == ["jdoe"] and body["accounts"][0]["email"] == "J.Doe@example.com"
+    status, body, _ = organiser_call(stack, organiser, "GET", "/accounts/jdoe", "/accounts/{username}", path_parameters={"username": "jdoe"})
+    assert status == 200 and body["language"] == "fr"
+
+
+def test_another_workspace_sees_none_of_the_accounts(stack, organiser):
+    from guestlist.keys import ensure_organiser_key, resolve_key
+
+    _account(stack, organiser, username="private")
+    key = f"org_{uuid.uuid4().hex}"
+    ensure_organiser_key(f"ws-{uuid.uuid4().hex[:8]}", key)
+    other = {"key": key, "scope": resolve_key(key).as_context()}
+    assert organiser_call(stack, other, "GET", "/accounts", "/accounts")[1]["accounts"] == []
+    status, body, _ = organiser_call(stack, other, "GET", "/accounts/private", "/accounts/{username}", path_parameters={"username": "private"})
+    assert status == 404 and body["error"]["code"] == "account_not_found"
+
+
+def test_unknown_account_manager_is_left_empty_with_a_warning_and_the_row_imported(stack, organiser, empty_queues):
+    _account(stack, organiser, username="kb", email="kb@example.com")
+    event_id = new_event(stack, organiser)
+    rep = run_import(stack, organiser, event_id, [
+        ["Identifier", "Vorname", "Account manager"],
+        ["g1@example.com", "Eins", "kb"],
+        ["g2@example.com", "Zwei", "KB@example.com"],
+        ["g3@example.com", "Drei", "nobody"],
+    ])
+    assert rep["status"] == "completed" and rep["counts"]["created"] == 3 and counts_add_up(rep)
+    assert rep["warnings"] == 1
+    assert [(i["row"], i["code"], i["column"]) for i in rep["issues"]] == [(4, "unknown_account_manager", "Account manager")]
+    stored = contacts_of(event_id)
+    assert stored["g1@example.com"].account_manager == "kb"
+    assert stored["g2@example.com"].account_manager == "kb"  # named by email, stored by username
+    assert stored["g3@example.com"].account_manager is None and stored["g3@example.com"].firstname == "Drei"
+
+
+def test_the_api_refuses_an_unknown_account_manager_and_stores_a_known_one_by_username(stack, organiser):
+    _account(stack, organiser, username="mgr", email="mgr@example.com")
+    event_id = new_event(stack, organiser)
+    route, params = "/events/{event_id}/contacts", {"event_id": event_id}
+    status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", route, path_parameters=params,
+                                     body={"identifier": "a@example.com", "account_manager": "ghost"})
+    assert status == 422 and body["error"]["code"] == "unknown_account_manager"
+    status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", route, path_parameters=params,
+                                     body={"identifier": "a@example.com", "account_manager": "MGR@example.com"})
+    assert status == 201 and body["account_manager"] == "mgr"
+
+
+def test_a_manager_named_by_username_gets_the_mail_at_the_account_email(stack, organiser):
+    from guestlist.accounts import email_of_account_in
+
+    _account(stack, organiser, username="boss", email="boss@example.com")
+    event_id = new_event(stack, organiser)
+    lookup = email_of_account_in(event_id)
+    assert lookup("boss") == "boss@example.com"
+    assert lookup("nobody") is None
