@@ -1,4 +1,4 @@
-"""Organiser API: events, contacts, check-in keys and imports of one workspace."""
+"""Organiser API: events, contacts, check-in keys, accounts and imports of one workspace."""
 
 from urllib.parse import unquote
 
@@ -153,7 +153,7 @@ def get_account(username: str):
 
 @app.post("/events/<event_id>/imports")
 def create_import(event_id: str):
-    return json_response(201, imports.prepare_upload(_event(event_id), json_body(app)))
+    return json_response(201, imports.request_import(_event(event_id), json_body(app)))
 
 
 @app.get("/events/<event_id>/imports")

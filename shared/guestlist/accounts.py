@@ -18,6 +18,11 @@ from .models import AccountModel
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _FIELDS = {"username", "email", "firstname", "lastname", "language", "gender", "groups"}
 UNKNOWN_ACCOUNT_MANAGER = "unknown_account_manager"
+UNKNOWN_ACCOUNT_GROUP = "unknown_account_group"
+# What an account gives the contact it is imported as: account attribute -> contact field
+# (gender and username are not predefined fields, so they land in the contact's custom fields).
+ACCOUNT_COLUMNS = {"email": "email", "firstname": "firstname", "lastname": "lastname", "language": "language",
+                   "gender": "gender", "username": "username"}
 
 
 def _key(workspace_id: str, username: str) -> tuple[str, str]:
@@ -113,3 +118,39 @@ def require_account_manager(workspace_id: str, value: str) -> str:
         raise InvalidRequest(UNKNOWN_ACCOUNT_MANAGER, f"field 'account_manager': no account {value!r} in this workspace",
                              {"field": "account_manager"})
     return username
+
+
+def account_rows(members: list[AccountModel], languages: tuple[str, ...], default_language: str):
+    """An account group as the rows a workbook would give (seed 000, "Importation via comptes").
+
+    Row n is the n-th account in username order; the identifier is the account's email, else its
+    username. The account's language is used when the event offers it, else the event's default
+    (with the workbook's `unknown_language` warning when the account named another one). Two
+    accounts sharing an email are one contact: the later is skipped as `duplicate_identifier`.
+    """
+    from .fields import PROFILE_FIELDS, normalise_identifier
+    from .workbook import Row, WorkbookReport
+    from .workbook.rules import duplicate_identifier, unknown_language
+
+    report = WorkbookReport(status="valid", error=None, rows_total=len(members),
+                            columns={"mapped": dict(ACCOUNT_COLUMNS), "ignored": []})
+    first_rows: dict[str, int] = {}
+    for n, account in enumerate(members, start=1):
+        identifier = normalise_identifier(account.email or account.username)
+        issue = duplicate_identifier(n, identifier, "email" if account.email else "username", first_rows)
+        if issue:
+            report.issues.append(issue)
+            continue
+        values = {field: getattr(account, attribute) for attribute, field in ACCOUNT_COLUMNS.items() if getattr(account, attribute)}
+        fields = {k: v for k, v in values.items() if k in PROFILE_FIELDS}
+        custom = {k: v for k, v in values.items() if k not in PROFILE_FIELDS}
+        if "language" in fields:
+            issue = unknown_language(n, identifier, "language", fields, languages, default_language)
+            if issue:
+                report.issues.append(issue)
+        else:
+            fields["language"] = default_language
+        report.rows.append(Row(row=n, identifier=identifier, fields=fields, custom=custom))
+    if any(i.severity == "skipped" for i in report.issues):
+        report.status = "valid_with_errors"
+    return report

@@ -1,4 +1,4 @@
-"""Import jobs: a workbook becomes a job, chunks of rows, counted results and a report.
+"""Import jobs: a workbook (or an account group) becomes a job, chunks of rows, counted results and a report.
 
 The contract is DESIGN.md s3 and s6. Invariants kept here:
 - a failed file writes no contact (the whole file is validated before the first chunk is sent);
@@ -18,6 +18,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable, Iterable
 
@@ -64,21 +65,30 @@ def check_options_for_event(options: ImportOptions, event) -> None:
 
 
 _REQUEST_FIELDS = ("source", "filename", "mode", "group", "permission_group", "delete_missing", "mapping")
-SOURCES = ("xlsx",)  # DESIGN.md s3 also names "accounts": there is no account registry yet
+_ACCOUNT_REQUEST_FIELDS = ("source", "account_group", "mode", "group", "permission_group", "delete_missing")
+SOURCES = ("xlsx", "accounts")
+# An account group is read and fanned out inside the organiser API's request (29 s): bounded.
+MAX_ACCOUNT_IMPORT = 5000
 
 
-def prepare_upload(event, body: dict) -> dict:
-    """`POST /events/{id}/imports`: checks the options now (not after the upload) and presigns the upload."""
+def request_import(event, body: dict) -> dict:
+    """`POST /events/{id}/imports`: a presigned upload for a workbook, or the started job of an account group."""
     source = body.get("source") or "xlsx"
     if source not in SOURCES:
         raise InvalidRequest("unsupported_source",
-                             f"source {source!r} is not available: this deployment has no account registry yet; "
-                             "import contacts by uploading an .xlsx workbook (source 'xlsx')", {"field": "source"})
+                             f"source {source!r} is not available; the sources are {', '.join(SOURCES)}", {"field": "source"})
+    if source == "accounts":
+        return report_json(start_account_import(event, body))
+    return prepare_upload(event, body)
+
+
+def _request_options(event, body: dict, allowed: tuple[str, ...]) -> tuple[dict, ImportOptions]:
+    """The request's fields (`-` or `_` alike) and the import options they carry, checked for the event."""
     fields = {k.replace("-", "_"): v for k, v in body.items()}
-    unknown = sorted(set(fields) - set(_REQUEST_FIELDS))
+    unknown = sorted(set(fields) - set(allowed))
     if unknown:
         raise InvalidRequest("unknown_option", f"unknown import option(s): {', '.join(unknown)}; "
-                             f"the options are {', '.join(_REQUEST_FIELDS)}", {"fields": unknown})
+                             f"the options are {', '.join(allowed)}", {"fields": unknown})
     metadata = {}
     for name in ("mode", "group", "permission_group", "delete_missing"):
         value = fields.get(name)
@@ -88,6 +98,12 @@ def prepare_upload(event, body: dict) -> dict:
         metadata["mapping"] = json.dumps(fields["mapping"], ensure_ascii=True)
     options = ImportOptions.from_metadata(metadata)
     check_options_for_event(options, event)
+    return fields, options
+
+
+def prepare_upload(event, body: dict) -> dict:
+    """The workbook source: checks the options now (not after the upload) and presigns the upload."""
+    fields, options = _request_options(event, body, _REQUEST_FIELDS)
     name = str(fields.get("filename") or "contacts.xlsx").replace("\\", "/").rsplit("/", 1)[-1]
     if not name.lower().endswith(".xlsx"):
         raise InvalidRequest("unsupported_file", "only .xlsx workbooks can be imported", {"field": "filename"})
@@ -198,7 +214,13 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     if report.status == "failed":
         return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
     unknown_account_manager(report, event.workspace_id)
+    return _fan_out(job, event_id, options, report, send)
 
+
+def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report, send: Callable[[list[dict]], int],
+             extra_options: dict | None = None) -> ImportJobModel:
+    """Validated rows (a workbook's or an account group's) to a running job and its chunks."""
+    import_id = job.import_id
     prefix = _report_prefix(job)
     issues = [i.to_dict() for i in report.issues]
     aws.put_object(f"{prefix}/validation.json", json.dumps(issues).encode(), "application/json")
@@ -212,7 +234,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
         # validation results and the switch to running in one conditional write: a rerun of a
         # running job must not reset `skipped`, which the workers have been adding to
         job.update(actions=[
-            ImportJobModel.options.set(options.to_dict()),
+            ImportJobModel.options.set({**options.to_dict(), **(extra_options or {})}),
             ImportJobModel.columns.set(report.columns),
             ImportJobModel.rows_total.set(report.rows_total),
             ImportJobModel.skipped.set(counts["skipped"]),
@@ -234,6 +256,38 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     # the workers may have counted every chunk before chunks_sent was written: they could not finish
     finish_if_done(import_id)
     return get_job(import_id)
+
+
+def start_account_import(event, body: dict, *, import_id: str | None = None,
+                         send: Callable[[list[dict]], int] | None = None) -> ImportJobModel:
+    """`{"source": "accounts", "account_group": ...}`: the group's accounts become the rows of a job
+    that goes through the same chunks, workers and report as a workbook's (source `accounts`).
+
+    Runs in the organiser API's request, for groups up to MAX_ACCOUNT_IMPORT accounts. Refused
+    with 422 before any job exists: a group no account of the workspace is in
+    (`unknown_account_group`, also a misspelt one), or a larger one (`too_large`).
+    """
+    from .accounts import UNKNOWN_ACCOUNT_GROUP, account_rows, list_accounts
+
+    fields, options = _request_options(event, body, _ACCOUNT_REQUEST_FIELDS)
+    group = str(fields.get("account_group") or "").strip()
+    if not group:
+        raise InvalidRequest("invalid_field", "field 'account_group': the account group to import", {"field": "account_group"})
+    members = list_accounts(event.workspace_id, group)
+    if not members:
+        raise InvalidRequest(UNKNOWN_ACCOUNT_GROUP, f"no account of this workspace is in the account group {group!r}",
+                             {"field": "account_group"})
+    if len(members) > MAX_ACCOUNT_IMPORT:
+        raise InvalidRequest("too_large", f"the account group {group!r} has {len(members)} accounts; at most "
+                             f"{MAX_ACCOUNT_IMPORT} are imported at once", {"field": "account_group"})
+    report = account_rows(members, tuple(event.languages), event.default_language)
+    import_id = import_id or f"imp-{uuid.uuid4().hex[:20]}"
+    now = now_iso()
+    job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event.event_id, source="accounts",
+                         status="validating", created_at=now, updated_at=now)
+    job.save(condition=ImportJobModel.pk.does_not_exist())
+    EventImportModel(pk=f"EVENT#{event.event_id}", sk=f"IMPORT#{job.created_at}#{import_id}", import_id=import_id).save()
+    return _fan_out(job, event.event_id, options, report, send or send_chunks, extra_options={"account_group": group})
 
 
 def unknown_account_manager(report, workspace_id: str) -> None:
@@ -618,6 +672,7 @@ def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool
         "columns": {"mapped": dict(plain(job.columns).get("mapped") or {}), "ignored": list(plain(job.columns).get("ignored") or [])},
         "progress": {"chunks_total": int(job.chunks_total), "chunks_done": int(job.chunks_done)},
         "object_key": job.object_key,
+        "account_group": plain(job.options).get("account_group"),
         "created_at": job.created_at,
         "finished_at": job.finished_at,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from guest_helpers import new_event, organiser_call
-from test_import_kit import contacts_of, counts_add_up, empty_queues, run_import  # noqa: F401  (fixture)
+from test_import_kit import contacts_of, counts_add_up, deliver_all, empty_queues, report, run_import  # noqa: F401  (fixture)
 
 
 def _account(stack, organiser, **fields):
@@ -75,3 +75,60 @@ def test_a_manager_named_by_username_gets_the_mail_at_the_account_email(stack, o
     lookup = email_of_account_in(event_id)
     assert lookup("boss") == "boss@example.com"
     assert lookup("nobody") is None
+
+
+def _import_accounts(stack, organiser, event_id, **body):
+    return organiser_call(stack, organiser, "POST", f"/events/{event_id}/imports", "/events/{event_id}/imports",
+                          path_parameters={"event_id": event_id}, body={"source": "accounts", **body})
+
+
+def test_an_account_group_is_imported_as_contacts_with_their_language_and_account_data(stack, organiser, empty_queues):
+    _account(stack, organiser, username="anna", email="Anna@Example.com", firstname="Anna", lastname="Muster",
+             language="fr", gender="f", groups=["staff"])
+    _account(stack, organiser, username="bruno", firstname="Bruno", language="it", groups=["staff", "board"])
+    _account(stack, organiser, username="carla", email="carla@example.com", groups=["staff"])
+    _account(stack, organiser, username="dora", email="dora@example.com", groups=["board"])
+    event_id = new_event(stack, organiser)  # languages de, fr, en; default de
+    status, body, _ = _import_accounts(stack, organiser, event_id, account_group="staff", group="Team")
+    assert status == 201 and body["source"] == "accounts" and body["account_group"] == "staff"
+    deliver_all(stack, twice=True)  # every chunk delivered twice: counted once
+    rep = report(stack, organiser, event_id, body["import_id"])
+    assert rep["status"] == "completed" and rep["rows_total"] == 3 and rep["counts"]["created"] == 3 and counts_add_up(rep)
+    assert [(i["row"], i["code"]) for i in rep["issues"]] == [(2, "unknown_language")] and rep["warnings"] == 1
+    stored = contacts_of(event_id)
+    assert sorted(stored) == ["anna@example.com", "bruno", "carla@example.com"]
+    anna = stored["anna@example.com"]
+    assert (anna.firstname, anna.lastname, anna.email, anna.language) == ("Anna", "Muster", "Anna@example.com", "fr")
+    assert anna.custom.as_dict() == {"gender": "f", "username": "anna"} and set(anna.groups) == {"Team"}
+    assert stored["bruno"].language == "de"  # Italian is not offered: the event's default
+    assert stored["carla@example.com"].language == "de"
+    listed = organiser_call(stack, organiser, "GET", f"/events/{event_id}/imports", "/events/{event_id}/imports",
+                            path_parameters={"event_id": event_id})[1]["imports"]
+    assert [(i["import_id"], i["source"]) for i in listed] == [(body["import_id"], "accounts")]
+
+
+def test_importing_an_unknown_or_empty_account_group_is_refused_and_starts_no_job(stack, organiser, empty_queues):
+    _account(stack, organiser, username="solo", groups=["staff"])
+    event_id = new_event(stack, organiser)
+    for group in ("nobody-here", "Staff"):  # group names are exact
+        status, body, _ = _import_accounts(stack, organiser, event_id, account_group=group)
+        assert status == 422 and body["error"]["code"] == "unknown_account_group"
+    status, body, _ = _import_accounts(stack, organiser, event_id)
+    assert status == 422 and body["error"]["code"] == "invalid_field"
+    listed = organiser_call(stack, organiser, "GET", f"/events/{event_id}/imports", "/events/{event_id}/imports",
+                            path_parameters={"event_id": event_id})[1]["imports"]
+    assert listed == []
+
+
+def test_an_account_group_import_in_create_mode_skips_existing_contacts(stack, organiser, empty_queues):
+    _account(stack, organiser, username="eva", email="eva@example.com", groups=["staff"])
+    _account(stack, organiser, username="fritz", email="fritz@example.com", groups=["staff"])
+    event_id = new_event(stack, organiser)
+    organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", "/events/{event_id}/contacts",
+                   path_parameters={"event_id": event_id}, body={"identifier": "eva@example.com", "firstname": "Evi"})
+    status, body, _ = _import_accounts(stack, organiser, event_id, account_group="staff", mode="create")
+    assert status == 201
+    deliver_all(stack)
+    rep = report(stack, organiser, event_id, body["import_id"])
+    assert rep["status"] == "completed_with_errors" and (rep["counts"]["created"], rep["counts"]["skipped"]) == (1, 1)
+    assert [i["code"] for i in rep["issues"]] == ["already_exists"] and contacts_of(event_id)["eva@example.com"].firstname == "Evi"

@@ -185,7 +185,9 @@ def test_post_imports_returns_a_presigned_upload_carrying_the_options(stack, org
 
 
 @pytest.mark.parametrize("body, code", [
-    ({"source": "accounts", "account_group": "Sales"}, "unsupported_source"),
+    ({"source": "csv"}, "unsupported_source"),
+    ({"source": "accounts", "account_group": "Sales"}, "unknown_account_group"),
+    ({"source": "accounts", "account_group": "Sales", "mapping": {"A": "email"}}, "unknown_option"),
     ({"mode": "replace"}, "invalid_option"),
     ({"groop": "VIP"}, "unknown_option"),
     ({"filename": "guests.xls"}, "unsupported_file"),
