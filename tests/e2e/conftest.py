@@ -42,6 +42,17 @@ class RunningStack:
         return self.log_path.read_text(errors="replace")
 
 
+def wait_for(predicate, timeout: float = 30.0, every: float = 0.2):
+    """The predicate's first truthy value; the stack works asynchronously (queues, streams)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
 def start_stack(tmp_path: Path, *extra: str, admin_key: str | None = None, timeout: float = 60.0) -> RunningStack:
     api_port, aws_port = free_port(), free_port()
     admin_key = admin_key or secrets.token_urlsafe(24)

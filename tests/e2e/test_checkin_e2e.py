@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import requests
 
-
-def _wait(predicate, timeout=30.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out")
+from conftest import wait_for
 
 
 def test_door_checkin_offline_batch_stats_history_and_account_manager_mail_over_http(running):
@@ -65,12 +56,12 @@ def test_door_checkin_offline_batch_stats_history_and_account_manager_mail_over_
     def history():
         entries = requests.get(f"{api}/events/{event_id}/contacts/zoe%40example.com/history", headers=admin, timeout=10).json()["history"]
         return entries if any(e["new_status"] == "attended" and e["old_status"] == "registered" for e in entries) else None
-    entries = _wait(history)
+    entries = wait_for(history)
     assert [e["new_status"] for e in entries if not e.get("note")] == ["open", "registered", "attended"]
     assert [e["note"] for e in entries if e.get("note")] == ["offline_conflict"]
-    assert _wait(lambda: requests.get(f"{checkins}/stats", headers=door, timeout=10).json()["by_group"]) == {
+    assert wait_for(lambda: requests.get(f"{checkins}/stats", headers=door, timeout=10).json()["by_group"]) == {
         "vip": {"expected": 1, "checked_in": 1}}
 
-    mails = _wait(lambda: len(sent_messages(running.aws, to=manager)) >= 2 and sent_messages(running.aws, to=manager))
+    mails = wait_for(lambda: len(sent_messages(running.aws, to=manager)) >= 2 and sent_messages(running.aws, to=manager))
     assert [m["subject"] for m in mails] == ["Zoë Müller booked", "Zoë Müller was checked in at the door (door-1)"]
     assert all(token not in m["body"] and booking["ticket_code"] not in m["body"] for m in mails)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import time
 
 import boto3
 import requests
 from openpyxl import Workbook
+
+from conftest import wait_for
 
 TERMINAL = ("completed", "completed_with_errors", "failed")
 
@@ -15,16 +16,6 @@ TERMINAL = ("completed", "completed_with_errors", "failed")
 def _s3(running):
     return boto3.client("s3", endpoint_url=running.aws, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def _wait(predicate, timeout=30.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out")
 
 
 def _bucket(running) -> str:
@@ -60,7 +51,7 @@ def test_upload_to_checkin_to_history_over_http(running):
     def finished():
         jobs = requests.get(f"{api}/events/{event_id}/imports", headers=admin, timeout=5).json()["imports"]
         return jobs and jobs[0]["status"] in TERMINAL and jobs[0]
-    job = _wait(finished)
+    job = wait_for(finished)
     report = requests.get(f"{api}/events/{event_id}/imports/{job['import_id']}", headers=admin, timeout=5).json()
     assert report["status"] == "completed", report
     assert report["counts"]["created"] == 2 and report["rows_total"] == 2
@@ -90,7 +81,7 @@ def test_upload_to_checkin_to_history_over_http(running):
         entries = requests.get(f"{api}/events/{event_id}/contacts/dora%40example.com/history", headers=admin, timeout=5).json()["history"]
         statuses = [e["new_status"] for e in entries]
         return statuses if statuses[-1:] == ["attended"] else None
-    assert _wait(history) == ["open", "accessed", "registered", "attended"]
+    assert wait_for(history) == ["open", "accessed", "registered", "attended"]
     # secrets never reach the logs: not the link token, not the keys
     log = running.log()
     assert token not in log and key["key"] not in log
