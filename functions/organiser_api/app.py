@@ -7,12 +7,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import accounts, contacts, events, history, imports, keys
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
+from guestlist.edge import Edge, given
+from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
+edge = Edge(app, tag="organiser")
 
 
 def _workspace() -> str:
@@ -32,25 +35,25 @@ def _event(event_id: str):
 
 # ------------------------------------------------------------------ events
 
-@app.post("/events")
-def create_event():
-    event = events.create_event(_workspace(), json_body(app))
-    return json_response(201, events.event_json(event))
+@edge.post("/events", body=EventCreate, status=201, response=Event, errors=(409,), summary="Create an event")
+def create_event(body: EventCreate):
+    return events.event_json(events.create_event(_workspace(), given(body)))
 
 
-@app.get("/events")
+@edge.get("/events", response=EventList, summary="The workspace's events")
 def list_events():
-    return json_response(200, {"events": events.list_events(_workspace())})
+    return {"events": events.list_events(_workspace())}
 
 
-@app.get("/events/<event_id>")
+@edge.get("/events/<event_id>", response=Event, summary="One event")
 def get_event(event_id: str):
-    return json_response(200, events.event_json(_event(event_id)))
+    return events.event_json(_event(event_id))
 
 
-@app.patch("/events/<event_id>")
-def patch_event(event_id: str):
-    return json_response(200, events.event_json(events.update_event(event_id, _workspace(), json_body(app))))
+@edge.patch("/events/<event_id>", body=EventPatch, response=Event, errors=(409,),
+            summary="Change an event", description="Absent fields stay; null clears an optional field.")
+def patch_event(event_id: str, body: EventPatch):
+    return events.event_json(events.update_event(event_id, _workspace(), given(body)))
 
 
 # ------------------------------------------------------------------ contacts

@@ -1,14 +1,13 @@
 """The HTTP API's OpenAPI document, generated from the handlers' own Powertools routes.
 
-Each API function resolves its routes with Powertools, which describes them in OpenAPI;
-this merges the functions the template wires to the HTTP API into one document and marks
-the routes that need a key. Nothing is written by hand, so it cannot drift from the code.
+Each API function declares its routes with `guestlist.edge` (schemas included); importing
+the functions the template wires to the HTTP API registers them, and `guestlist.openapi`
+turns the declarations into one document. Nothing is written by hand, so it cannot drift.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 from pathlib import Path
 
@@ -25,33 +24,25 @@ def _app_of(fn) -> object:
 
 
 def build(topology: Topology, server_url: str | None = None) -> dict:
-    """One document for every route of the template's HTTP API."""
+    """One document for every route of the template's HTTP API, from the handlers' declared contracts."""
     for name, value in {**_PLACEHOLDER_ENV, **topology.shared_environment()}.items():
         os.environ.setdefault(name, value)  # handlers read their settings at import; nothing is called
-    protected = {(r.method.lower(), r.path) for r in topology.routes if r.authorizer}
-    document = {
-        "openapi": "3.0.3",
-        "info": {"title": "guestlist", "version": "1.0",
-                 "description": "Event guest lists: personal links for guests, check-in for door staff, "
-                                "events, contacts and imports for organisers. Errors are "
-                                '{"error": {"code", "message"}}.'},
-        "paths": {},
-        "components": {"schemas": {}, "securitySchemes": {
-            "key": {"type": "http", "scheme": "bearer",
-                    "description": "An organiser key (one workspace) or a check-in key (one event's check-in routes)."}}},
-    }
-    if server_url:
-        document["servers"] = [{"url": server_url}]
     for logical_id in sorted({r.function for r in topology.routes}):
-        spec = json.loads(_app_of(topology.functions[logical_id]).get_openapi_json_schema(title="guestlist"))
-        document["components"]["schemas"].update(spec.get("components", {}).get("schemas", {}))
-        for path, operations in spec.get("paths", {}).items():
-            for method, operation in operations.items():
-                operation.setdefault("tags", [logical_id.removesuffix("Function")])
-                if (method, path) in protected:
-                    operation["security"] = [{"key": []}]
-                document["paths"].setdefault(path, {})[method] = operation
-    return document
+        _app_of(topology.functions[logical_id])  # importing a handler declares its routes
+    from guestlist.edge import REGISTRY, Contract
+    from guestlist.openapi import build_document
+
+    declared = {(method.lower(), path): c for (method, path), c in REGISTRY.items()}
+    contracts = [declared.get((r.method.lower(), r.path)) or Contract(method=r.method.upper(), path=r.path, auth=bool(r.authorizer),
+                                                                     description="x-undeclared: no schema declared yet")
+                 for r in topology.routes]
+    return build_document(contracts, server_url=server_url)
+
+
+def undeclared_routes(document: dict) -> set[tuple[str, str]]:
+    """Routes whose handler declares no contract with `guestlist.edge` yet."""
+    return {(method, path) for path, operations in document["paths"].items() for method, op in operations.items()
+            if op.get("description", "").startswith("x-undeclared")}
 
 
 def template_routes(topology: Topology) -> set[tuple[str, str]]:

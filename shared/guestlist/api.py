@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from .errors import GuestlistError, InvalidRequest
-from .keys import Scope
+
+if TYPE_CHECKING:
+    from .keys import Scope
 
 logger = Logger(service="guestlist")
 
@@ -35,7 +38,9 @@ def json_response(status: int, body: dict, headers: dict | None = None) -> Respo
 
 
 def error_response(code: str, message: str, status: int, detail: dict | None = None) -> Response:
-    error = {"code": code, "message": message}
+    error: dict = {"code": code, "message": message}
+    if detail and isinstance(detail.get("field"), str):
+        error["field"] = detail["field"]
     if detail:
         error["detail"] = detail
     return json_response(status, {"error": error})
@@ -74,5 +79,7 @@ def json_body(app: APIGatewayHttpResolver) -> dict:
 
 def caller_scope(app: APIGatewayHttpResolver) -> Scope:
     """The scope the authorizer attached to this request."""
+    from .keys import Scope  # keys needs the tables' settings; the edge alone does not
+
     context = app.current_event.request_context.authorizer.get_lambda or {}
     return Scope.from_context(context)

@@ -49,3 +49,21 @@ class StorageError(GuestlistError):
     """A storage call failed for a reason other than a failed condition."""
 
     status = 503
+
+
+class MalformedRequest(GuestlistError):
+    """The body is not a UTF-8 JSON object (or is nested too deeply) — 400 `invalid_json`."""
+
+    status = 400
+
+
+class PayloadTooLarge(GuestlistError):
+    """The body is over the edge's size limit — 413 `body_too_large`."""
+
+    status = 413
+
+
+class Busy(GuestlistError):
+    """A storage call kept colliding or being throttled within the time left; retry later."""
+
+    status = 503

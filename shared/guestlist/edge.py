@@ -1,0 +1,209 @@
+"""The HTTP edge: each route declares its request and response schemas once, here.
+
+Bodies and query strings are decoded, bounded and validated before a handler runs (400
+`invalid_json`, 413 `body_too_large`, 422 `unknown_field` / `too_long` / `invalid_field`,
+each naming the field), handlers receive typed values, and the OpenAPI document
+(`guestlist.openapi`) is generated from the very same declarations, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote
+
+import msgspec
+from aws_lambda_powertools.event_handler import Response
+
+from .api import json_response
+from .errors import InvalidRequest, MalformedRequest, PayloadTooLarge
+
+BODY_MAX_BYTES = 1 << 20
+DEPTH_MAX = 32
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+_PARAM = re.compile(r"<(\w+)>")
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One route as the API promises it: what it takes, what it answers."""
+
+    method: str
+    path: str  # OpenAPI style: /events/{event_id}
+    summary: str = ""
+    description: str = ""
+    body: Any = None
+    query: Any = None
+    status: int = 200
+    response: Any = None
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+    form: bool = False
+    tag: str = ""
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+# Every route declared in this process, by (method, path); the OpenAPI document reads it.
+REGISTRY: dict[tuple[str, str], Contract] = {}
+
+
+class Edge:
+    """Declares routes on a Powertools resolver or Router with their schemas."""
+
+    def __init__(self, app: Any, *, auth: bool = True, tag: str = ""):
+        self.app = app
+        self.auth = auth
+        self.tag = tag
+
+    def get(self, path: str, **kw: Any) -> Callable:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable:
+        return self.route("POST", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable:
+        return self.route("PATCH", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable:
+        return self.route("PUT", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable:
+        return self.route("DELETE", path, **kw)
+
+    def route(self, method: str, path: str, *, body: Any = None, query: Any = None, status: int = 200,
+              response: Any = None, content_type: str = "application/json", errors: tuple[int, ...] = (),
+              summary: str = "", description: str = "", auth: bool | None = None, form: bool = False) -> Callable:
+        contract = Contract(method=method, path=_PARAM.sub(r"{\1}", path), summary=summary, description=description,
+                            body=body, query=query, status=status, response=response, content_type=content_type,
+                            errors=tuple(errors), auth=self.auth if auth is None else auth, form=form, tag=self.tag)
+
+        def decorator(fn: Callable) -> Callable:
+            @functools.wraps(fn)
+            def handler(**params: str) -> Response:
+                event = self.app.current_event
+                kwargs: dict[str, Any] = {name: unquote(value) for name, value in params.items()}
+                if contract.body is not None:
+                    kwargs["body"] = decode_body(event, contract.body, form=contract.form)
+                if contract.query is not None:
+                    kwargs["query"] = decode_query(event.query_string_parameters or {}, contract.query)
+                result = fn(**kwargs)
+                if isinstance(result, Response):
+                    return result
+                if isinstance(result, msgspec.Struct):
+                    result = msgspec.to_builtins(result)
+                return json_response(contract.status, result)
+
+            REGISTRY[(contract.method, contract.path)] = contract
+            self.app.route(path, method)(handler)
+            return fn
+
+        return decorator
+
+
+# ------------------------------------------------------------------ decoding
+
+
+def raw_body(event: Any) -> bytes:
+    """The body's bytes as sent: API Gateway base64-encodes bodies it does not take for text."""
+    body = event.body
+    if not body:
+        return b""
+    if event.is_base64_encoded:
+        try:
+            return base64.b64decode(body, validate=False)
+        except (binascii.Error, ValueError):
+            raise MalformedRequest("invalid_json", "the request body is not valid base64") from None
+    return body.encode("utf-8", "surrogatepass")
+
+
+def decode_body(event: Any, schema: Any, *, form: bool = False) -> Any:
+    raw = raw_body(event)
+    if len(raw) > BODY_MAX_BYTES:
+        raise PayloadTooLarge("body_too_large", f"the request body is over {BODY_MAX_BYTES // 1024} KiB")
+    content_type = (event.headers or {}).get("content-type") or ""
+    if form and content_type.startswith(FORM_CONTENT_TYPE):
+        try:
+            fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000))
+        except (UnicodeDecodeError, ValueError):
+            raise MalformedRequest("invalid_form", "the form body is not UTF-8 form data") from None
+        return convert(fields, schema, strict=False)
+    return decode_json(raw or b"{}", schema)
+
+
+def decode_json(raw: bytes, schema: Any) -> Any:
+    """A UTF-8 JSON object of at most DEPTH_MAX levels, validated against `schema`."""
+    if _too_deep(raw):
+        raise MalformedRequest("invalid_json", f"the request body is nested deeper than {DEPTH_MAX} levels")
+    try:
+        return msgspec.json.decode(raw, type=schema)
+    except msgspec.ValidationError as exc:
+        raise _invalid(str(exc), "field") from None
+    except msgspec.DecodeError:
+        raise MalformedRequest("invalid_json", "the request body is not valid UTF-8 JSON") from None
+
+
+def decode_query(params: dict[str, str], schema: Any) -> Any:
+    return convert(params, schema, strict=False, where="query parameter")
+
+
+def convert(values: dict, schema: Any, *, strict: bool, where: str = "field") -> Any:
+    try:
+        return msgspec.convert(values, type=schema, strict=strict)
+    except msgspec.ValidationError as exc:
+        raise _invalid(str(exc), where) from None
+
+
+def _too_deep(raw: bytes) -> bool:
+    if raw.count(b"[") + raw.count(b"{") <= DEPTH_MAX:
+        return False
+    depth = 0
+    for match in _TOKENS.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > DEPTH_MAX:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`")
+
+
+def _invalid(message: str, where: str) -> Exception:
+    """msgspec's message -> our code, naming the field the way a client spells it."""
+    at = _AT.search(message)
+    path = at.group("path").lstrip(".") if at else ""
+    reason = message[: at.start()] if at else message
+    named = _NAMED.match(reason)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    if not path and reason.startswith("Expected `object`"):
+        return MalformedRequest("invalid_json", "the request body must be a JSON object")
+    if reason.startswith("Object contains unknown field"):
+        code, text = "unknown_field", "is not a known field"
+    elif reason.startswith("Object missing required field"):
+        code, text = "invalid_field", "is required"
+    elif " of length <= " in reason:
+        code, text = "too_long", reason.replace("Expected", "must be at most one", 1).replace("`", "")
+    else:
+        code, text = "invalid_field", reason[0].lower() + reason[1:].replace("`", "") if reason else "is not valid"
+    return InvalidRequest(code, f"{where} {path!r}: {text}", {"field": path})
+
+
+def given(body: msgspec.Struct) -> dict[str, Any]:
+    """The fields a client actually sent (UNSET ones left out), as plain values."""
+    return {name: msgspec.to_builtins(value) for name in body.__struct_fields__
+            if (value := getattr(body, name)) is not msgspec.UNSET}

@@ -1,0 +1,115 @@
+"""The OpenAPI 3.1 document, generated from the routes' declared contracts (`guestlist.edge`).
+
+Schemas come from the same msgspec types the edge validates with, so the document and the
+validation are one declaration. Errors the edge itself answers (400, 413, 422) and the
+authorizer's refusals (401, 403, in API Gateway's own shape) are added per route.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import msgspec
+
+from .edge import Contract
+from .schemas.limits import ErrorBody, GatewayMessage
+
+_REF = "#/components/schemas/{name}"
+_STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 302: "Redirect", 303: "See other",
+                400: "Malformed request (`invalid_json`)", 401: "No or unknown key (API Gateway's answer)",
+                403: "The key may not call this route (API Gateway's answer)", 404: "Not found (or another workspace's)",
+                409: "Conflict with the current state", 413: "Body over 1 MiB (`body_too_large`)",
+                422: "A field is invalid (`unknown_field`, `too_long`, `invalid_field`, ...)", 429: "Too many requests",
+                503: "Busy: retry later"}
+
+
+def _schema_of(tp: Any, schemas: dict[Any, dict]) -> dict:
+    return schemas[tp] if tp is not None else {}
+
+
+def build_document(contracts: Iterable[Contract], *, title: str = "guestlist", version: str = "1.0",
+                   server_url: str | None = None) -> dict:
+    contracts = sorted(contracts, key=lambda c: (c.path, c.method))
+    types = {ErrorBody, GatewayMessage}
+    for c in contracts:
+        types.update(t for t in (c.body, c.query, c.response) if t is not None and t is not str)
+    ordered = sorted(types, key=repr)
+    generated, components = msgspec.json.schema_components(ordered, ref_template=_REF)
+    schemas = dict(zip(ordered, generated))
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version,
+                 "description": "Event guest lists: personal links for guests, check-in for door staff, events, "
+                                "contacts and imports for organisers. Errors of our functions are "
+                                '`{"error": {"code", "message", "field"?}}`.'},
+        "paths": {},
+        "components": {"schemas": components, "securitySchemes": {
+            "key": {"type": "http", "scheme": "bearer",
+                    "description": "An organiser key (one workspace) or a check-in key (one event's check-in routes)."}}},
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    for c in contracts:
+        document["paths"].setdefault(c.path, {})[c.method.lower()] = _operation(c, schemas, components)
+    return document
+
+
+def _operation(c: Contract, schemas: dict, components: dict) -> dict:
+    op: dict[str, Any] = {"operationId": _operation_id(c), "responses": {}}
+    if c.summary:
+        op["summary"] = c.summary
+    if c.description:
+        op["description"] = c.description
+    if c.tag:
+        op["tags"] = [c.tag]
+    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+                  for name in c.path_params]
+    if c.query is not None:
+        parameters += _query_parameters(c.query, components)
+    if parameters:
+        op["parameters"] = parameters
+    if c.body is not None:
+        content = {"application/json": {"schema": _schema_of(c.body, schemas)}}
+        if c.form:
+            content["application/x-www-form-urlencoded"] = {"schema": _schema_of(c.body, schemas)}
+        op["requestBody"] = {"required": True, "content": content}
+    op["responses"][str(c.status)] = _response(c.status, c.response, c.content_type, schemas)
+    error_ref = {"application/json": {"schema": schemas[ErrorBody]}}
+    statuses = set(c.errors)
+    if c.body is not None:
+        statuses |= {400, 413, 422}
+    if c.query is not None:
+        statuses.add(422)
+    if c.path_params:
+        statuses.add(404)
+    for status in sorted(statuses):
+        op["responses"].setdefault(str(status), {"description": _STATUS_TEXT.get(status, "Error"), "content": error_ref})
+    if c.auth:
+        op["security"] = [{"key": []}]
+        gateway = {"application/json": {"schema": schemas[GatewayMessage]}}
+        for status in (401, 403):
+            op["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": gateway}
+    return op
+
+
+def _response(status: int, response: Any, content_type: str, schemas: dict) -> dict:
+    out: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "OK")}
+    if status == 204:
+        return out
+    if response is None and content_type == "application/json":
+        return out
+    schema = {"type": "string"} if response in (None, str) else _schema_of(response, schemas)
+    out["content"] = {content_type: {"schema": schema}}
+    return out
+
+
+def _query_parameters(query: Any, components: dict) -> list[dict]:
+    component = components[query.__name__]
+    required = set(component.get("required", ()))
+    return [{"name": name, "in": "query", "required": name in required, "schema": schema}
+            for name, schema in component.get("properties", {}).items()]
+
+
+def _operation_id(c: Contract) -> str:
+    parts = [p.strip("{}") for p in c.path.strip("/").split("/") if p]
+    return c.method.lower() + "_" + "_".join(p.replace("-", "_").replace(".", "_") for p in parts)

@@ -1,0 +1,52 @@
+"""String and collection limits of DESIGN.md section 4, as reusable annotated types.
+
+A value over its limit is refused at the edge with 422 `too_long` naming the field, so
+nothing is stored that a later read (or DynamoDB's 400 KB item limit) cannot serve.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+IDENTIFIER_MAX = 256
+NAME_MAX = 200
+ANSWER_MAX = 2_000
+TEXT_MAX = 10_000
+CUSTOM_FIELDS_MAX = 100
+LIST_MAX = 1_000
+
+Identifier = Annotated[str, Meta(min_length=1, max_length=IDENTIFIER_MAX, description="Unique per event: an email, customer, employee or user number.")]
+Name = Annotated[str, Meta(max_length=NAME_MAX)]
+RequiredName = Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
+Answer = Annotated[str, Meta(max_length=ANSWER_MAX)]
+Text = Annotated[str, Meta(max_length=TEXT_MAX)]
+Language = Annotated[str, Meta(pattern="^(de|fr|en|it)$", description="de, fr, en or it")]
+EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
+DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00")]
+Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
+Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
+
+# A form answer: text, a number, a yes/no, or the chosen values of a multiselect.
+AnswerValue = Answer | int | float | bool | list[Answer] | None
+Answers = Annotated[dict[Annotated[str, Meta(max_length=64)], AnswerValue], Meta(max_length=CUSTOM_FIELDS_MAX)]
+
+
+class Error(Struct):
+    """What every function answers on failure: a machine code, a sentence, and the field at fault."""
+
+    code: str
+    message: str
+    field: str | None = None
+    detail: dict | None = None
+
+
+class ErrorBody(Struct):
+    error: Error
+
+
+class GatewayMessage(Struct):
+    """API Gateway's own answer (authorizer refusals, unknown routes), which an HTTP API cannot reshape."""
+
+    message: str
