@@ -141,18 +141,27 @@ def import_(
 @app.command()
 def outbox(
     aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
-    to: Optional[str] = typer.Option(None, "--to", help="Only mails to this address."),
-    json_output: bool = typer.Option(False, "--json", help="Print the mails as JSON."),
+    to: Optional[str] = typer.Option(None, "--to", help="Only messages to this address or phone number."),
+    channel: Optional[str] = typer.Option(None, "--channel", help="Only 'email' or only 'sms'."),
+    raw: Optional[str] = typer.Option(None, "--raw", help="Print one mail's raw MIME (its id), exactly as sent."),
+    json_output: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
 ) -> None:
-    """Show the mails the running stack sent (account-manager notifications), oldest first."""
+    """Show the mails and SMS the running stack sent (guests and account managers), mails first."""
     import json
 
     import requests
 
-    from .outbox import sent_messages
+    from .outbox import raw_message, sent_messages
 
     try:
-        messages = sent_messages(aws_endpoint, to=to)
+        if raw:
+            text = raw_message(aws_endpoint, raw)
+            if text is None:
+                console.print(f"[red]error:[/] no mail with id {raw}")
+                raise typer.Exit(1)
+            print(text)
+            return
+        messages = sent_messages(aws_endpoint, to=to, channel=channel)
     except requests.RequestException as exc:
         console.print(f"[red]error:[/] cannot read the outbox at {aws_endpoint}: {exc}")
         raise typer.Exit(1) from None
@@ -160,9 +169,14 @@ def outbox(
         print(json.dumps(messages, indent=2, ensure_ascii=False))
         return
     if not messages:
-        console.print("no mail sent")
+        console.print("nothing sent")
     for message in messages:
-        console.print(f"[bold]{message['subject']}[/]  to {', '.join(message['to'])}  from {message['source']}  ({message['id']})")
+        if message["channel"] == "sms":
+            console.print(f"[bold]SMS[/] to {', '.join(message['to'])}  ({message['id']})")
+        else:
+            files = ", ".join(f"{a['filename']} ({a['content_type']})" for a in message["attachments"])
+            console.print(f"[bold]{message['subject']}[/]  to {', '.join(message['to'])}  from {message['source']}  "
+                          f"({message['id']}){'  attached: ' + files if files else ''}")
         console.print(message["body"], markup=False, highlight=False)
 
 

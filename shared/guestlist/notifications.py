@@ -10,15 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from botocore.exceptions import ClientError
-
-from . import aws
+from . import mail
 from .history import HistoryEntry
 from .settings import get_settings
 
 _CAUSES = ("guest", "checkin")
-# SES errors no retry can fix: the entry is marked and the stream moves on.
-_PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerifiedException", "ConfigurationSetDoesNotExist"}
 
 
 @dataclass(frozen=True)
@@ -82,21 +78,13 @@ def message_for(entry: HistoryEntry, image: dict | None,
 
 
 def send(notification: Notification, *, client=None) -> str:
-    """Send through SES; returns `sent:{message_id}`, or `rejected:{code}` for a permanent refusal.
+    """Send through `guestlist.mail`; returns `sent:{message_id}`, or `rejected:{reason}` for a permanent refusal.
 
-    Transient errors (throttling, network) raise, so the stream record is retried.
+    Transient errors (throttling, outages) raise, so the stream record is retried.
     """
-    ses = client or aws.client("ses")
     try:
-        response = ses.send_email(
-            Source=sender(),
-            Destination={"ToAddresses": [notification.to]},
-            Message={"Subject": {"Data": notification.subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": notification.body, "Charset": "UTF-8"}}},
-        )
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _PERMANENT:
-            return f"rejected:{code}"
-        raise
-    return f"sent:{response['MessageId']}"
+        sent = mail.send(mail.Mail(to=notification.to, subject=notification.subject, text=notification.body,
+                                   sender=sender()), client=client)
+    except mail.PermanentSendError as exc:
+        return f"rejected:{exc.reason}"
+    return f"sent:{sent.message_id}"
