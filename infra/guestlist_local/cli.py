@@ -19,18 +19,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="guestlist: e
 console = Console()
 
 
-def register_admin_key(key: str) -> bool:
-    """Makes `key` the default workspace's organiser key; False when the domain package cannot do it yet."""
-    try:
-        from guestlist.keys import ensure_organiser_key
-    except ImportError as exc:
-        # TODO(guestlist.keys): remove this guard once ensure_organiser_key exists in shared/guestlist/keys.py
-        console.print(f"[yellow]warning:[/] admin key not registered: guestlist.keys.ensure_organiser_key is missing ({exc})")
-        return False
-    ensure_organiser_key(workspace_id="default", key=key)
-    return True
-
-
 @app.command()
 def up(
     demo: bool = typer.Option(False, "--demo", help="Create a sample event, import a sample workbook, print links."),
@@ -39,6 +27,9 @@ def up(
     aws_port: int = typer.Option(4566, "--aws-port", help="Port of the AWS emulator (moto)."),
     template: Optional[Path] = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    chaos: float = typer.Option(0.0, "--chaos", min=0.0, max=1.0, help="Share of the functions' AWS calls that fail "
+                                "with DynamoDB conflicts, throttling or 5xx, as under real load (0.2 = one in five)."),
+    chaos_seed: Optional[int] = typer.Option(None, "--chaos-seed", help="Seed for --chaos: the same faults for the same calls."),
 ) -> None:
     """Run the whole system on this machine until Ctrl-C."""
     from .provision import PortInUseError
@@ -50,18 +41,15 @@ def up(
     for noisy in ("botocore", "pynamodb", "samtranslator", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     started = time.monotonic()
-    stack = LocalStack(template, host=host, aws_port=aws_port, http_port=port, data_dir=data_dir)
+    admin_key = os.environ.get("GUESTLIST_ADMIN_KEY") or secrets.token_urlsafe(32)
+    stack = LocalStack(template, host=host, aws_port=aws_port, http_port=port, data_dir=data_dir, admin_key=admin_key,
+                       chaos_rate=chaos, chaos_seed=chaos_seed)
     try:
-        stack.start()
+        stack.start(ready=False)  # /health answers 503 until the demo data is in place too
     except (PortInUseError, TemplateError, HandlerImportError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     try:
-        admin_key = os.environ.get("GUESTLIST_ADMIN_KEY") or secrets.token_urlsafe(32)
-        registered = register_admin_key(admin_key)
-        from .outbox import ensure_sender_verified
-
-        ensure_sender_verified(stack.endpoint_url)  # SES refuses unverified senders; `guestlist outbox` shows the mail
         ready = time.monotonic() - started
         topo = stack.topology
         console.print(f"[bold green]guestlist is up[/] (ready in {ready:.1f} s)")
@@ -74,13 +62,16 @@ def up(
         for table in topo.tables.values():
             console.print(f"  table           {table.name}")
         source = "from GUESTLIST_ADMIN_KEY" if os.environ.get("GUESTLIST_ADMIN_KEY") else "generated"
-        console.print(f"  admin key       {admin_key}  ({source}{'' if registered else ', NOT registered'})")
+        console.print(f"  admin key       {admin_key}  ({source})")
         if data_dir:
             console.print(f"  data directory  {Path(data_dir).resolve()}  (saved on stop)")
         if demo:
             from .demo import run_demo
 
             run_demo(stack, admin_key, console)
+        if chaos:
+            console.print(f"  chaos           {chaos:.0%} of the functions' AWS calls fail (seed {chaos_seed})")
+        stack.mark_ready()
         console.print("Ctrl-C to stop.")
         _block_until_signal()
     finally:

@@ -74,8 +74,10 @@ class Router:
 
 
 class HttpGateway:
-    def __init__(self, topology: Topology, runtime: FunctionRuntime, host: str, port: int):
+    def __init__(self, topology: Topology, runtime: FunctionRuntime, host: str, port: int,
+                 ready: threading.Event | None = None):
         self.topo = topology
+        self.ready = ready  # until set, /health answers 503: keys or demo data are not in place yet
         self.runtime = runtime
         self.host, self.port = host, port
         self.router = Router(topology.routes)
@@ -144,6 +146,8 @@ class HttpGateway:
                source_ip: str = "127.0.0.1", protocol: str = "HTTP/1.1") -> tuple[int, dict[str, str], list[str], bytes]:
         """One request: (status, headers, set-cookies, body). Public so tests can drive it without sockets."""
         path, _, raw_query = target.partition("?")
+        if path == "/health" and self.ready is not None and not self.ready.is_set():
+            return _json_error(503, "Starting")
         matched = self.router.match(method, path)
         if matched is None:
             return _not_found()

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from .chaos import INTERNAL_AGENT
 from .template import ACCOUNT_ID, REGION, Topology
 
 log = logging.getLogger("guestlist_local")
@@ -51,9 +52,11 @@ class Emulator:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from . import chaos
         from .emulator_fixes import apply as apply_emulator_fixes
 
         apply_emulator_fixes()
+        chaos.install()  # faults only once chaos.configure() asks for them
         ensure_port_free(self.host, self.port, "AWS emulator")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per AWS call drowns everything else
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
@@ -97,7 +100,9 @@ def client(service: str, endpoint_url: str):
         region_name=REGION,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=20),
+        # the user agent marks the stack's own plumbing (it plays AWS's part): chaos never faults it
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=20,
+                      user_agent_extra=INTERNAL_AGENT),
     )
 
 

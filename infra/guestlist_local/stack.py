@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-from . import snapshot
+from . import chaos, snapshot
 from .gateway import HttpGateway
 from .provision import Emulator, Provisioner, apply_environment, ensure_port_free
 from .pump import EventPump
@@ -30,7 +30,8 @@ class LocalStack:
 
     def __init__(self, template_path: str | Path | None = None, *, host: str = "127.0.0.1", aws_port: int = 4566,
                  http_port: int = 3000, data_dir: str | Path | None = None,
-                 parameter_overrides: dict[str, str] | None = None, repo_root: str | Path | None = None):
+                 parameter_overrides: dict[str, str] | None = None, repo_root: str | Path | None = None,
+                 admin_key: str | None = None, chaos_rate: float = 0.0, chaos_seed: int | None = None):
         if template_path is None:
             template_path = Path(repo_root) / "template.yaml" if repo_root else default_template_path()
         self.template_path = Path(template_path).resolve()
@@ -45,8 +46,11 @@ class LocalStack:
         self.pump: EventPump | None = None
         self.runtime: FunctionRuntime | None = None
         self._secret_values: dict[str, str] = {}
+        self.admin_key = admin_key
+        self.chaos_rate, self.chaos_seed = chaos_rate, chaos_seed
         self._lock = threading.Lock()
         self._running = False
+        self.ready = threading.Event()
 
     @property
     def api_url(self) -> str:
@@ -61,7 +65,9 @@ class LocalStack:
             raise RuntimeError("the stack is not started")
         return self.topology.physical(logical_id)
 
-    def start(self) -> "LocalStack":
+    def start(self, ready: bool = True) -> "LocalStack":
+        """Everything up and the admin key registered; with ready=False, /health answers 503 (and chaos
+        stays off) until mark_ready() - the CLI creates the demo data in between."""
         with self._lock:
             if self._running:
                 return self
@@ -93,7 +99,8 @@ class LocalStack:
                 if restored:
                     self.pump.skip_existing_stream_records()
                 provisioner.wire_notifications(provisioned.s3_events_queue_url)  # after the restore: no replayed uploads
-                self.gateway = HttpGateway(self.topology, self.runtime, self.host, self.http_port)
+                self._prepare_workspace()
+                self.gateway = HttpGateway(self.topology, self.runtime, self.host, self.http_port, self.ready)
                 self.gateway.start()
                 self.pump.start()
             except BaseException:
@@ -102,13 +109,36 @@ class LocalStack:
             self._running = True
             LocalStack._running_in_process = self
             log.info("local stack up: API %s, AWS emulator %s", self.api_url, self.endpoint_url)
-            return self
+        if ready:
+            self.mark_ready()
+        return self
+
+    def _prepare_workspace(self) -> None:
+        """What every route needs besides resources: the admin key, SES's verified sender."""
+        from .outbox import ensure_sender_verified
+
+        if self.admin_key:
+            from guestlist.keys import ensure_organiser_key
+
+            ensure_organiser_key(workspace_id="default", key=self.admin_key)
+        ensure_sender_verified(self.endpoint_url)  # SES refuses unverified senders; `guestlist outbox` shows the mail
+
+    def mark_ready(self) -> None:
+        """/health answers 200 from now on; chaos (if asked for) starts now, after the stack's own setup."""
+        if self.chaos_rate > 0:
+            chaos.configure(self.chaos_rate, self.chaos_seed)
+            log.warning("chaos: %.0f%% of the functions' AWS calls fail with conflicts, throttling or 5xx (seed %s)",
+                        self.chaos_rate * 100, self.chaos_seed)
+        self.ready.set()
 
     def stop(self) -> None:
         with self._lock:
             if not self._running:
                 return
             self._running = False
+            self.ready.clear()
+            if self.chaos_rate > 0:
+                chaos.configure(0)
             LocalStack._running_in_process = None
             self._teardown(save=self.data_dir is not None)
 
