@@ -19,9 +19,14 @@ class Code(StrEnum):
     FORMULA = "formula"
     INVALID_EMAIL = "invalid_email"
     INVALID_PHONE = "invalid_phone"
+    ERROR_VALUE = "error_value"  # a cell showing an Excel error (#N/A, #VALUE!...)
     # row-level warnings: the row is imported
     BLANK_ROW = "blank_row"
     UNKNOWN_LANGUAGE = "unknown_language"
+    # file-level warnings: the file is read, but not quite as written
+    HEADER_ROW = "header_row"  # the header is below a title row
+    COMPETING_COLUMNS = "competing_columns"  # two columns look like one field; one is ignored
+    EMAIL_AS_IDENTIFIER = "email_as_identifier"  # no identifier column: the email column is used
 
 
 FILE_CODES = frozenset(

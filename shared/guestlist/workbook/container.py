@@ -1,11 +1,18 @@
-"""The one streaming pass over the zip before any parsing: sizes, DTDs, sheets and formula presence.
+"""The one streaming pass over the zip before any parsing: sizes, DTDs, sheets, formula and error presence.
 
 Nothing here trusts the zip directory: every XML part is inflated from its raw bytes with a
 running byte counter, so a part that lies about its size is stopped at the limit.
+
+Only the parts the reader needs (package and workbook relationships, the workbook, its
+worksheets, shared strings and styles) are parsed, by us or by calamine, and they must be
+UTF-8 as Excel writes them. Every other XML part (Power Query's UTF-16 `customXml/item1.xml`,
+themes, drawings...) is only counted against the size budget and scanned for a DTD or entity
+declaration in its own encoding.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import posixpath
@@ -32,6 +39,10 @@ TAIL = 32  # bytes carried between windows so a marker cut in two is still seen
 ALLOWED_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
 _XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)", re.I)
 _ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet[\s>]")
+# The workbook relationships whose targets calamine reads besides the worksheets.
+_READ_RELATIONSHIPS = ("/sharedStrings", "/styles")
+_READ_FIXED = ("xl/sharedStrings.xml", "xl/styles.xml")
+_DECLARATIONS = ("<!DOCTYPE", "<!ENTITY")
 _MB = 1024 * 1024
 
 
@@ -41,7 +52,8 @@ class SheetPart:
     path: str
     non_empty: bool = False
     has_formula: bool = False
-    row_elements: int = 0  # <row> elements holding cells: an upper bound of the data rows
+    has_error: bool = False  # a cell typed t="e" (#N/A, #VALUE!...), which calamine reads as ""
+    row_elements: int = 0  # </row> tags: an upper bound of the rows (formatted empty rows included)
     prefix: bytes = b""
 
 
@@ -57,6 +69,25 @@ class Container:
     def iter_part(self, path: str) -> Iterator[bytes]:
         """Inflates one part again, under the same limit."""
         yield from _inflate(self.data, self._infos[path], _Budget(self.limits.max_uncompressed_bytes))
+
+    def value_rows(self, sheet: SheetPart) -> int:
+        """Rows holding a value, a formula or an error: the exact count behind `row_elements`.
+
+        Only run when `row_elements` is over the limit (30 guests above 210,000 rows that carry
+        just a border): one more pass over the sheet's bytes, one `in` test per row.
+        """
+        p = sheet.prefix
+        row_close = b"</" + p + b"row>"
+        marks = (b"<" + p + b"v>", b"<" + p + b"v ", b"<" + p + b"is>", b"<" + p + b"f>", b"<" + p + b"f ")
+        count = 0
+        pending = b""
+        for window in self.iter_part(sheet.path):
+            pieces = (pending + window).split(row_close)
+            pending = pieces.pop()
+            for piece in pieces:
+                if any(mark in piece for mark in marks):
+                    count += 1
+        return count
 
 
 class _Budget:
@@ -188,6 +219,7 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
     sheets = _worksheets(workbook_xml, workbook_rels, workbook_path, by_name)
     sheet_by_path = {sheet.path: sheet for sheet in sheets}
     done = {"_rels/.rels", workbook_path, workbook_rels_path}
+    read_parts = _read_parts(workbook_rels, workbook_path) | set(_READ_FIXED)
 
     # Worksheets are scanned whatever their names end with: calamine reads them as XML.
     scanned = xml_infos + [by_name[sheet.path] for sheet in sheets if sheet.path not in {i.filename for i in xml_infos}]
@@ -195,11 +227,29 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
         if info.filename in done:
             continue
         sheet = sheet_by_path.get(info.filename)
-        if sheet is None:
+        if sheet is not None:
+            _scan_sheet(data, info, budget, sheet)
+        elif info.filename in read_parts:
             _scan_part(data, info, budget)
         else:
-            _scan_sheet(data, info, budget, sheet)
+            _scan_other_part(data, info, budget)
     return Container(data=data, sheets=sheets, limits=limits, _infos=by_name)
+
+
+def _read_parts(workbook_rels: bytes | None, workbook_path: str) -> set[str]:
+    """The shared strings and styles the workbook names: calamine parses them, so they must be UTF-8."""
+    parts: set[str] = set()
+    if workbook_rels is None:
+        return parts
+    base = posixpath.dirname(workbook_path)
+    for element in _parse(workbook_rels).iter():
+        if _local(element.tag) == "Relationship" and element.get("Type", "").endswith(_READ_RELATIONSHIPS):
+            parts.add(_target_path(base, element.get("Target", "")))
+    return parts
+
+
+def _target_path(base: str, target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
 
 
 def _read_small_part(data: bytes, by_name: dict, path: str, budget: _Budget) -> bytes | None:
@@ -240,9 +290,7 @@ def _worksheets(workbook_xml: bytes, workbook_rels: bytes | None, workbook_path:
     if workbook_rels is not None:
         for element in _parse(workbook_rels).iter():
             if _local(element.tag) == "Relationship" and element.get("Type", "").endswith("/worksheet"):
-                target = element.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
-                targets[element.get("Id", "")] = path
+                targets[element.get("Id", "")] = _target_path(base, element.get("Target", ""))
     sheets = []
     for element in _parse(workbook_xml).iter():
         if _local(element.tag) != "sheet":
@@ -273,11 +321,78 @@ def _scan_part(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> None:
         pass
 
 
+def _scan_other_part(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> None:
+    """A part nobody parses: counted against the budget and scanned for declarations in its own encoding."""
+    decoder = None
+    previous_bytes, previous_text = b"", ""
+    for index, chunk in enumerate(_with_head(_inflate(data, info, budget))):
+        if index == 0:
+            encoding = _declared_encoding(chunk, info.filename)
+            if encoding is not None:
+                decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        if decoder is None:  # UTF-8 or ASCII-based: the plain byte scan
+            _refuse_declarations_bytes(chunk, previous_bytes + chunk[:TAIL])
+            previous_bytes = chunk[-TAIL:]
+        else:
+            text = previous_text + decoder.decode(chunk)
+            _refuse_declarations(text)
+            previous_text = text[-TAIL:]
+    if decoder is not None:
+        _refuse_declarations(previous_text + decoder.decode(b"", final=True))
+
+
+def _declared_encoding(head: bytes, name: str) -> str | None:
+    """The codec of a part that is not UTF-8 (None when UTF-8 or ASCII-compatible).
+
+    A byte-order mark decides, then the UTF-16/32 shape of '<?', then the XML declaration;
+    an encoding Python does not know is refused, since the part could not be scanned.
+    """
+    if head.startswith(b"\x4c\x6f\xa7\x94"):  # '<?xm' in EBCDIC
+        raise WorkbookError(Code.UNSUPPORTED_FILE, f"The workbook part {name} is in an EBCDIC encoding; it is refused.")
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, None), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return codec
+    for shape, codec in ((b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+                         (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be")):
+        if head.startswith(shape):
+            return codec
+    match = _XML_DECL_ENCODING.match(head)
+    if match is None or match.group(1).lower() in ALLOWED_ENCODINGS:
+        return None
+    declared = match.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(declared).name
+    except LookupError:
+        raise WorkbookError(
+            Code.UNSUPPORTED_FILE, f"The workbook part {name} is in an unknown encoding ({declared}); it is refused."
+        ) from None
+    return None if codec in ("utf-8", "ascii") else codec
+
+
+def _refuse_declarations(text: str) -> None:
+    if any(marker in text for marker in _DECLARATIONS):
+        raise _declaration_error()
+
+
+def _refuse_declarations_bytes(chunk: bytes, seam: bytes) -> None:
+    if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk or b"<!DOCTYPE" in seam or b"<!ENTITY" in seam:
+        raise _declaration_error()
+
+
+def _declaration_error() -> WorkbookError:
+    return WorkbookError(
+        Code.UNSUPPORTED_FILE,
+        "The workbook contains an XML document type or entity declaration, which Excel never writes; it is refused.",
+    )
+
+
 def _scan_sheet(data: bytes, info: zipfile.ZipInfo, budget: _Budget, sheet: SheetPart) -> None:
     row_close = None
     value_marks: tuple[bytes, ...] = ()
     formula_mark = b""
     previous = b""
+    error_marks = (b' t="e"', b" t='e'")
     for window in _scanned(data, info, budget):
         if row_close is None:
             match = _ROOT_PREFIX.search(window)
@@ -292,6 +407,9 @@ def _scan_sheet(data: bytes, info: zipfile.ZipInfo, budget: _Budget, sheet: Shee
         sheet.row_elements += window.count(row_close) + seam.count(row_close)
         if not sheet.has_formula and (_has_formula_tag(window, formula_mark) or _has_formula_tag(seam + window[:8], formula_mark)):
             sheet.has_formula = True
+            sheet.non_empty = True
+        if not sheet.has_error and any(mark in window or mark in seam + window[:8] for mark in error_marks):
+            sheet.has_error = True
             sheet.non_empty = True
         if not sheet.non_empty and any(mark in window or mark in seam + window[:8] for mark in value_marks):
             sheet.non_empty = True
@@ -314,22 +432,35 @@ def _scanned(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[by
     """Inflates a part, refusing DTDs, entity declarations and non-UTF-8 XML as it goes."""
     previous = b""
     first = True
-    for chunk in _inflate(data, info, budget):
+    for chunk in _with_head(_inflate(data, info, budget)):
         if first:
             _check_encoding(chunk, info.filename)
             first = False
-        seam = previous + chunk[:TAIL]
-        if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk or b"<!DOCTYPE" in seam or b"<!ENTITY" in seam:
-            raise WorkbookError(
-                Code.UNSUPPORTED_FILE,
-                "The workbook contains an XML document type or entity declaration, which Excel never writes; it is refused.",
-            )
+        _refuse_declarations_bytes(chunk, previous + chunk[:TAIL])
         previous = chunk[-TAIL:]
         yield chunk
 
 
+HEAD = 256  # bytes an encoding is told from: a crafted stream may yield its first bytes one by one
+
+
+def _with_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The same bytes, the first chunk at least HEAD long (or the whole part)."""
+    head = b""
+    for chunk in chunks:
+        if head is not None:
+            head += chunk
+            if len(head) < HEAD:
+                continue
+            chunk, head = head, None
+        yield chunk
+    if head:
+        yield head
+
+
 def _check_encoding(head: bytes, name: str) -> None:
-    # A byte scan for <!DOCTYPE only works on UTF-8; Excel writes nothing else.
+    # The parts we and calamine parse are UTF-8, as Excel writes them (and a byte scan for
+    # <!DOCTYPE only works on an ASCII-based encoding).
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")) or head[1:2] == b"\x00":
         raise WorkbookError(Code.UNSUPPORTED_FILE, f"The workbook part {name} is not UTF-8 XML; it is refused.")
     match = _XML_DECL_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))

@@ -1,7 +1,9 @@
-"""Finds formula cells with a streaming XML pass; only run on sheets whose bytes hold an <f> tag.
+"""Finds formula and error cells with a streaming XML pass; only run on sheets whose bytes hold
+an <f> tag or a t="e" cell.
 
-python-calamine returns a formula's cached value (or nothing, when no program computed it), so
-the sheet XML is the only place that tells a typed value from a computed one.
+python-calamine returns a formula's cached value (or nothing, when no program computed it) and
+an error cell (#N/A, #VALUE!...) as an empty string, so the sheet XML is the only place that
+tells a typed value from a computed one, and an error from an empty cell.
 """
 
 from __future__ import annotations
@@ -40,9 +42,19 @@ def _split_ref(ref: str) -> tuple[int, int]:
 
 def locate_formulas(chunks: Iterable[bytes], prefix: str, columns: set[int] | None = None) -> dict[int, list[int]]:
     """Excel row number -> 0-based columns holding a formula (only `columns`, when given)."""
-    c_tag, f_tag, row_tag = prefix + "c", prefix + "f", prefix + "row"
+    return locate_cells(chunks, prefix, columns)[0]
+
+
+def locate_cells(
+    chunks: Iterable[bytes], prefix: str, columns: set[int] | None = None
+) -> tuple[dict[int, list[int]], dict[int, dict[int, str]]]:
+    """(formulas, errors): Excel row -> 0-based columns holding a formula (only `columns`, when
+    given), and Excel row -> {0-based column: error text} for every error cell of the sheet."""
+    c_tag, f_tag, v_tag, row_tag = prefix + "c", prefix + "f", prefix + "v", prefix + "row"
     found: dict[int, list[int]] = {}
-    state = {"row": 0, "col": -1}
+    errors: dict[int, dict[int, str]] = {}
+    state = {"row": 0, "col": -1, "error": False}
+    text: list[str] = []
 
     def start(name, attrs):
         if name == c_tag:
@@ -51,16 +63,27 @@ def locate_formulas(chunks: Iterable[bytes], prefix: str, columns: set[int] | No
                 state["row"], state["col"] = _split_ref(ref)
             else:
                 state["col"] += 1
+            state["error"] = attrs.get("t") == "e"
         elif name == f_tag:
             row, col = state["row"], state["col"]
             if columns is None or col in columns:
                 cols = found.setdefault(row, [])
                 if col not in cols:
                     cols.append(col)
+        elif name == v_tag and state["error"]:
+            # the only text this pass collects: handlers are set for the error's <v> alone
+            text.clear()
+            parser.CharacterDataHandler = text.append
+            parser.EndElementHandler = end_error
         elif name == row_tag:
             ref = attrs.get("r")
             state["row"] = int(ref) if ref else state["row"] + 1
             state["col"] = -1
+
+    def end_error(_name):
+        parser.CharacterDataHandler = None
+        parser.EndElementHandler = None
+        errors.setdefault(state["row"], {})[state["col"]] = "".join(text).strip() or "#ERROR"
 
     def refuse(*_args):
         raise WorkbookError(Code.UNSUPPORTED_FILE, "The workbook contains an XML document type declaration; it is refused.")
@@ -76,4 +99,4 @@ def locate_formulas(chunks: Iterable[bytes], prefix: str, columns: set[int] | No
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
         raise WorkbookError(Code.UNSUPPORTED_FILE, "The file is damaged: the sheet is not valid XML.") from exc
-    return found
+    return found, errors

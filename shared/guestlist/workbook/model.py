@@ -31,6 +31,7 @@ class ReadOptions:
     default_language: str = "en"
     region: str = "CH"  # default region for phone numbers written without +country code
     limits: Limits = Limits()
+    targets: object | None = None  # columns.Targets: the mapping targets and labels (None: the system fields)
 
 
 @dataclass(slots=True)

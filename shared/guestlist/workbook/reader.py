@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import itertools
 import logging
 import os
 from collections.abc import Callable
@@ -12,9 +13,9 @@ from python_calamine import CalamineWorkbook
 
 from . import rules
 from .codes import VALID, VALID_WITH_ERRORS, Code
-from .columns import ColumnPlan, header_text, is_custom, plan_columns
+from .columns import SYSTEM_TARGETS, ColumnPlan, Targets, header_text, is_custom, plan_columns
 from .container import Container, SheetPart, inspect_container, load_source
-from .formulas import locate_formulas
+from .formulas import column_letters, locate_cells
 from .model import IDENTIFIER, Issue, ReadOptions, Row, WorkbookError, WorkbookReport
 from .values import custom_number, number_text, other_value
 
@@ -33,15 +34,22 @@ def read_workbook(
     except WorkbookError as exc:
         return WorkbookReport.failed(exc.code, exc.message, exc.detail.get("columns"))
     except Exception as exc:  # calamine or a part we did not foresee: still a report, never a trace
-        logger.warning("workbook unreadable: %s", type(exc).__name__, exc_info=True)
+        logger.warning("workbook unreadable: %s: %s", type(exc).__name__, str(exc)[:200])
         return WorkbookReport.failed(
             Code.UNSUPPORTED_FILE, "The workbook cannot be read; open it in Excel and save it again as .xlsx."
         )
 
 
-def choose_sheet(sheets: list[SheetPart]) -> SheetPart:
-    """The one non-empty worksheet (empty extra sheets are fine); two with data is an error."""
+def choose_sheet(sheets: list[SheetPart], holds_values: Callable[[SheetPart], bool] | None = None) -> SheetPart:
+    """The one non-empty worksheet (empty extra sheets are fine); two with data is an error.
+
+    The byte scan marks a sheet non-empty when it holds any value; when two are marked,
+    `holds_values` looks again at their cells: a sheet of empty strings (pasted values of
+    `=""`) or spaces looks blank to the organiser and is not a sheet with data.
+    """
     filled = [sheet for sheet in sheets if sheet.non_empty]
+    if len(filled) > 1 and holds_values is not None:
+        filled = [sheet for sheet in filled if holds_values(sheet)] or filled[:1]
     if len(filled) > 1:
         names = ", ".join(f"'{sheet.name}'" for sheet in filled)
         raise WorkbookError(
@@ -51,35 +59,56 @@ def choose_sheet(sheets: list[SheetPart]) -> SheetPart:
     return filled[0] if filled else sheets[0]
 
 
+def _sheet_holds_values(book: CalamineWorkbook, sheet: SheetPart) -> bool:
+    if sheet.has_error:
+        return True  # an error cell shows (#N/A), calamine reads it as ""
+    return any(not _is_empty(cells) for cells in book.get_sheet_by_name(sheet.name).iter_rows())
+
+
 def _too_many_rows(found: int, options: ReadOptions) -> WorkbookError:
     return WorkbookError(
         Code.TOO_LARGE, f"The sheet has {found} or more data rows; the limit is {options.limits.max_rows}."
     )
 
 
+# The header is row 1, or the first row below a lone title within this many rows (DESIGN.md s3).
+HEADER_SEARCH_ROWS = 10
+
+
 def _read(source, options: ReadOptions, on_progress: Progress | None) -> WorkbookReport:
     limits = options.limits
     data = load_source(source, limits)
     container = inspect_container(data, limits)
-    sheet = choose_sheet(container.sheets)
-    if sheet.row_elements > limits.max_rows + 1:
-        raise _too_many_rows(sheet.row_elements - 1, options)
-
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    sheet = choose_sheet(container.sheets, lambda candidate: _sheet_holds_values(book, candidate))
+    # </row> tags bound the rows; formatted empty rows (a border down to row 210,000) have
+    # them too, so only a count of rows holding values may refuse the file.
+    bound = limits.max_rows + HEADER_SEARCH_ROWS
+    if sheet.row_elements > bound:
+        value_rows = container.value_rows(sheet)
+        if value_rows > bound:
+            raise _too_many_rows(value_rows - 1, options)
+
     grid = book.get_sheet_by_name(sheet.name)
     width = (grid.end[1] + 1) if grid.end else 0
-    if width > limits.max_columns:
-        raise WorkbookError(
-            Code.TOO_LARGE, f"The sheet has {width} columns; the limit is {limits.max_columns}."
-        )
     rows = grid.iter_rows()
-    header_cells = next(rows, None) or []
+    if width > limits.max_columns:
+        raise _too_many_columns(rows, width, grid.start[1] if grid.start else 0, limits.max_columns)
+    # The header: row 1, or the real header below a lone title (read ahead, then put back).
+    first_rows = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     # iter_rows starts at row 1 but at the first used column: pad so indexes are sheet columns.
-    offset = max(width - len(header_cells), 0)
+    offset = grid.start[1] if grid.start else 0
+    header_index = find_header_row(first_rows, options.mapping, options.targets or SYSTEM_TARGETS)
+    header_cells = first_rows[header_index] if first_rows else []
     headers = [""] * offset + [header_text(value) for value in header_cells]
-    plan = plan_columns(headers, options.mapping)
-    formulas = _formula_cells(container, sheet, plan)
+    header_row = header_index + 1
+    plan = plan_columns(headers, options.mapping, options.targets or SYSTEM_TARGETS, header_row)
+    if header_index:
+        title = next((header_text(value) for _i, value in _cells_of(first_rows[0])), None)
+        plan.warnings.insert(0, rules.header_row(header_row, title))
+    formulas, errors = _formula_and_error_cells(container, sheet, plan)
     expected = grid.height
+    rows = itertools.chain(first_rows[header_index + 1 :], rows)
     # The file's bytes and calamine's zip are no longer needed: free them before rows pile up.
     del container, data, book
     # The loop allocates a few dicts per row and frees none, which makes the cyclic GC rescan
@@ -87,17 +116,62 @@ def _read(source, options: ReadOptions, on_progress: Progress | None) -> Workboo
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _read_rows(rows, offset, plan, formulas, options, expected, on_progress)
+        return _read_rows(rows, offset, plan, formulas, errors, options, expected, on_progress, header_row)
     finally:
         if paused:
             gc.enable()
 
 
-def _formula_cells(container: Container, sheet: SheetPart, plan: ColumnPlan) -> dict[int, list[int]]:
-    if not sheet.has_formula:
-        return {}
-    mapped = {index for index, _header, _target in plan.mapped}
-    return locate_formulas(container.iter_part(sheet.path), sheet.prefix.decode(), mapped)
+def _cells_of(cells) -> list[tuple[int, object]]:
+    """(position, value) of the non-empty cells of a calamine row."""
+    return [(i, value) for i, value in enumerate(cells) if not (value == "" or (type(value) is str and not value.strip()))]
+
+
+def find_header_row(first_rows: list, mapping: dict | None, targets: Targets) -> int:
+    """0-based index of the header among the first rows.
+
+    Row 1, unless it is empty or a lone title (one non-empty cell that is not itself a column
+    label): then the first row below, within HEADER_SEARCH_ROWS, with two or more cells of which
+    one names a field (a label or a key of the explicit mapping). Else row 1 all the same.
+    """
+    if len(first_rows) < 2:
+        return 0
+    mapped = {key.strip().casefold() for key in (mapping or {})}
+
+    def names_a_field(value) -> bool:
+        text = header_text(value)
+        return bool(text) and (text.casefold() in mapped or targets.lookup(text) is not None)
+
+    top = _cells_of(first_rows[0])
+    if len(top) > 1 or (top and names_a_field(top[0][1])):
+        return 0
+    for index in range(1, len(first_rows)):
+        cells = _cells_of(first_rows[index])
+        if len(cells) >= 2 and any(names_a_field(value) for _i, value in cells):
+            return index
+    return 0
+
+
+def _too_many_columns(rows, width: int, offset: int, limit: int) -> WorkbookError:
+    """Names the column the sheet reaches and the first cell beyond the limit, so it can be found."""
+    where = ""
+    for number, cells in enumerate(rows, start=1):
+        beyond = [i for i, value in _cells_of(cells) if i + offset >= limit]
+        if beyond:
+            where = f" (the first value beyond it is in cell {column_letters(beyond[0] + offset)}{number})"
+            break
+    return WorkbookError(
+        Code.TOO_LARGE,
+        f"The sheet uses {width} columns, up to column {column_letters(width - 1)}; the limit is {limit} "
+        f"(up to column {column_letters(limit - 1)}){where}. Delete the stray cells or columns.",
+    )
+
+
+def _formula_and_error_cells(container: Container, sheet: SheetPart, plan: ColumnPlan):
+    if not sheet.has_formula and not sheet.has_error:
+        return {}, {}
+    mapped = {index for index, _header, _target in plan.read}
+    return locate_cells(container.iter_part(sheet.path), sheet.prefix.decode(), mapped)
 
 
 # Values repeat down a column (city, organisation, language...): sharing one string object per
@@ -108,15 +182,16 @@ INTERN_MAX = 50_000
 _NEVER_INTERN = frozenset({IDENTIFIER, "email", "phone_mobile"})
 
 
-def _read_rows(rows, offset, plan: ColumnPlan, formulas, options: ReadOptions, expected: int, on_progress):
+def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOptions, expected: int, on_progress,
+               header_row: int = 1):
     text_columns = [
         (index - offset, target, None if target in _NEVER_INTERN else {})
-        for index, _h, target in plan.mapped
+        for index, _h, target in plan.read
         if not is_custom(target)
     ]
-    custom_columns = [(index - offset, target, {}) for index, _h, target in plan.mapped if is_custom(target)]
-    header_of = {target: header for _index, header, target in plan.mapped}
-    header_at = {index: header for index, header, _target in plan.mapped}
+    custom_columns = [(index - offset, target, {}) for index, _h, target in plan.read if is_custom(target)]
+    header_of = {target: header for _index, header, target in plan.read}
+    header_at = {index: header for index, header, _target in plan.read}
     id_header = header_of[IDENTIFIER]
     email_header = header_of.get("email")
     phone_header = header_of.get("phone_mobile")
@@ -125,11 +200,11 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, options: ReadOptions, e
     max_rows = options.limits.max_rows
 
     valid: list[Row] = []
-    issues: list[Issue] = []
+    issues: list[Issue] = list(plan.warnings)
     first_rows: dict[str, int] = {}
     rows_total = 0
     blank_from = blank_to = 0  # the current run of empty rows, 0 when none
-    excel_row = 1
+    excel_row = header_row
 
     # The hot loop: per cell a type test, a strip and a shared-string lookup; the rest is rare.
     for cells in rows:
@@ -172,8 +247,9 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, options: ReadOptions, e
                 value = shared.setdefault(value, value)
             custom[target] = value
         formula_columns = formulas.get(excel_row) if formulas else None
+        error_cells = errors.get(excel_row) if errors else None
 
-        if not fields and not custom and not formula_columns and _is_empty(cells):
+        if not fields and not custom and not formula_columns and not error_cells and _is_empty(cells):
             if blank_from:
                 blank_to = excel_row
             else:
@@ -194,10 +270,17 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, options: ReadOptions, e
                 identifier = identifier.lower()
 
         # The rules, in order; the first that skips the row is its one issue.
+        if error_cells:
+            shown = [(header_at[i], text) for i, text in error_cells.items() if i in header_at]
+            if shown:
+                if identifier:
+                    first_rows.setdefault(identifier, excel_row)
+                issues.append(rules.error_value(excel_row, identifier, shown))
+                continue
         if formula_columns:
             if identifier:
                 first_rows.setdefault(identifier, excel_row)
-            issues.append(rules.formula(excel_row, identifier, [header_at[i + offset] for i in formula_columns]))
+            issues.append(rules.formula(excel_row, identifier, [header_at[i] for i in formula_columns]))
             continue
         issue = rules.missing_identifier(excel_row, identifier, id_header) or rules.duplicate_identifier(
             excel_row, identifier, id_header, first_rows

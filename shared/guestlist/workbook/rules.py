@@ -18,6 +18,16 @@ def _show(value, limit: int = 60) -> str:
     return repr(text)
 
 
+def error_value(row: int, identifier: str | None, errors: list[tuple[str, str]]) -> Issue:
+    """A mapped cell shows an Excel error (#N/A, #VALUE!...): the organiser sees it, so it is never read as empty."""
+    shown = ", ".join(f"'{header}' shows {text}" for header, text in errors)
+    return Issue(
+        row, identifier, errors[0][0], Code.ERROR_VALUE.value,
+        f"Row {row}: column {shown}; correct the cell or clear it.",
+        SKIPPED,
+    )
+
+
 def formula(row: int, identifier: str | None, headers: list[str]) -> Issue:
     names = ", ".join(f"'{header}'" for header in headers)
     plural = "s" if len(headers) > 1 else ""
@@ -69,10 +79,11 @@ def invalid_phone(row: int, identifier: str, header: str, fields: dict, region: 
     value = fields["phone_mobile"]
     try:
         fields["phone_mobile"] = normalise_phone(value, region)
-    except ValueError as exc:
+    except ValueError:
         return Issue(
             row, identifier, header, Code.INVALID_PHONE.value,
-            f"Row {row}, column '{header}': {_show(value)} is not a valid phone number ({exc}).",
+            f"Row {row}, column '{header}': {_show(value)} is not a valid phone number; "
+            "write it with its country code, e.g. +41 79 123 45 67.",
             SKIPPED,
         )
     return None
@@ -92,6 +103,15 @@ def unknown_language(
     return Issue(
         row, identifier, header, Code.UNKNOWN_LANGUAGE.value,
         f"Row {row}, column '{header}': {_show(value)} {reason}; the default language '{default}' is used.",
+        WARNING,
+    )
+
+
+def header_row(row: int, title: str | None) -> Issue:
+    above = f"row 1 holds only the title {_show(title)}" if title else "row 1 is empty"
+    return Issue(
+        row, None, None, Code.HEADER_ROW.value,
+        f"Row {row} is used as the header row: {above}. Rows are numbered as in Excel.",
         WARNING,
     )
 

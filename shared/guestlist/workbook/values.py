@@ -27,12 +27,18 @@ def custom_number(value: float):
     return int(value) if value.is_integer() else value
 
 
+# Codes (ISO 639-1/2, and the one-letter codes Swiss CRMs use: D, F, I, E, R) and names in
+# de/fr/en/it, compared after normalise_label; a region in brackets or after '-'/'_' is dropped.
 _LANGUAGE_NAMES = {
-    "de": ("de", "deu", "ger", "deutsch", "german", "allemand", "tedesco", "alemannisch", "schweizerdeutsch"),
-    "fr": ("fr", "fra", "fre", "francais", "french", "franzosisch", "franzoesisch", "francese"),
-    "en": ("en", "eng", "english", "englisch", "anglais", "inglese"),
-    "it": ("it", "ita", "italiano", "italian", "italienisch", "italien"),
-    "rm": ("rm", "roh", "rumantsch", "romanche", "ratoromanisch", "romansh", "romancio"),
+    "de": ("de", "d", "deu", "ger", "deutsch", "german", "allemand", "tedesco", "alemannisch",
+           "schweizerdeutsch", "hochdeutsch", "dt", "deutsche", "deutsche sprache", "tedesca"),
+    "fr": ("fr", "f", "fra", "fre", "francais", "french", "franzosisch", "franzoesisch", "francese",
+           "franz", "frz", "francaise", "langue francaise"),
+    "en": ("en", "e", "eng", "english", "englisch", "anglais", "inglese", "engl", "anglaise"),
+    "it": ("it", "i", "ita", "italiano", "italian", "italienisch", "italien", "ital", "italienne",
+           "italiana"),
+    "rm": ("rm", "r", "roh", "rumantsch", "romanche", "ratoromanisch", "raetoromanisch", "romansh",
+           "romancio", "romontsch"),
     "es": ("es", "spa", "espanol", "spanish", "spanisch", "espagnol", "spagnolo"),
     "pt": ("pt", "por", "portugues", "portuguese", "portugiesisch", "portugais", "portoghese"),
     "nl": ("nl", "nld", "dut", "nederlands", "dutch", "niederlandisch", "neerlandais", "olandese"),
@@ -60,8 +66,14 @@ def normalise_language(value) -> str | None:
 
 
 def _language_code(value: str) -> str | None:
+    """'Deutsch (Schweiz)', 'de-CH', 'fr_ch', 'Français', 'F' -> a code; None when unknown."""
     text = value.strip()
     code = LANGUAGES.get(normalise_label(text))
-    if code is None and len(text) > 2 and text[2:3] in ("-", "_"):
-        code = LANGUAGES.get(normalise_label(text[:2]))
+    if code is None and "(" in text:  # 'Deutsch (Schweiz)', 'English (UK)'
+        code = LANGUAGES.get(normalise_label(text.split("(", 1)[0]))
+    if code is None:  # 'de-CH', 'fr_CH', 'Deutsch - Schweiz', 'de CH', 'zh-Hant-TW' (unknown)
+        for separator in ("-", "_", " ", "/", ","):
+            if separator in text:
+                code = LANGUAGES.get(normalise_label(text.split(separator, 1)[0]))
+                break
     return code

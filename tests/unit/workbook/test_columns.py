@@ -14,12 +14,23 @@ def test_duplicate_headers_fail_naming_them(kit):
     assert "'Email'" in report.error["message"] and "columns B, D" in report.error["message"]
 
 
-def test_no_identifier_column_fails_and_suggests_mapping_the_email_column(kit):
-    report = kit.read(kit.xlsx(["E-Mail", "Vorname"], ["a@example.ch", "Anna"]))
-    assert report.status == "failed"
-    assert report.error["code"] == "no_identifier_column"
-    assert '"E-Mail": "identifier"' in report.error["message"]
+def test_no_identifier_column_but_an_email_column_uses_the_email_as_identifier_with_a_warning(kit):
+    report = kit.read(kit.xlsx(["E-Mail", "Vorname"], [" Anna@Example.ch ", "Anna"], ["", "Ben"], ["nope", "Cleo"]))
+    assert report.status == "valid_with_errors"
     assert report.columns["mapped"] == {"E-Mail": "email", "Vorname": "firstname"}
+    assert [(i.row, i.code, i.column, i.severity) for i in report.issues] == [
+        (1, "email_as_identifier", "E-Mail", "warning"),
+        (3, "missing_identifier", "E-Mail", "skipped"),
+        (4, "invalid_email", "E-Mail", "skipped"),
+    ]
+    assert report.rows[0].identifier == "anna@example.ch"
+    assert report.rows[0].fields == {"email": "Anna@example.ch", "firstname": "Anna"}  # the address as written
+
+
+def test_no_identifier_and_no_email_column_fails_no_identifier_column(kit):
+    report = kit.read(kit.xlsx(["Vorname", "Nachname"], ["Anna", "Muster"]))
+    assert report.status == "failed" and report.error["code"] == "no_identifier_column"
+    assert report.columns["mapped"] == {"Vorname": "firstname", "Nachname": "lastname"}
 
 
 def test_empty_sheet_fails_no_identifier_column(kit):
