@@ -6,11 +6,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import accounts, contacts, events, history, imports, keys
-from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
+from guestlist.api import install_error_handlers, json_body, json_response, organiser_cause, organiser_workspace
 from guestlist.edge import Edge, given
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
-from guestlist.errors import Forbidden, InvalidRequest, NotFound
+from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
+from organiser_groups import router as groups_router
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -19,14 +20,11 @@ edge = Edge(app, tag="organiser")
 
 
 def _workspace() -> str:
-    scope = caller_scope(app)
-    if scope.kind != "organiser":
-        raise Forbidden("forbidden", "this key cannot use the organiser API")
-    return scope.workspace_id
+    return organiser_workspace(app)
 
 
 def _cause() -> Cause:
-    return Cause(kind="organiser", ref=caller_scope(app).key_id)
+    return organiser_cause(app)
 
 
 def _event(event_id: str):
@@ -73,7 +71,8 @@ def list_contacts(event_id: str):
     except ValueError:
         raise InvalidRequest("invalid_field", "query 'limit': a whole number from 1 to 500", {"field": "limit"}) from None
     found, cursor = contacts.list_contacts(event_id, status=params.get("status"), group=params.get("group"),
-                                           q=params.get("q"), cursor=params.get("cursor"), limit=limit)
+                                           q=params.get("q"), permission_group=params.get("permission_group"),
+                                           cursor=params.get("cursor"), limit=limit)
     return json_response(200, {"contacts": [contacts.contact_json(c) for c in found], "cursor": cursor})
 
 
@@ -172,6 +171,9 @@ def get_import(event_id: str, import_id: str):
     if job.event_id != event_id:
         raise NotFound("import_not_found", f"no import {import_id!r}")
     return json_response(200, imports.report_json(job))
+
+
+app.include_router(groups_router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,10 +13,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from .errors import GuestlistError, InvalidRequest
+from .errors import Forbidden, GuestlistError, InvalidRequest
 
 if TYPE_CHECKING:
     from .keys import Scope
+    from .models import Cause
 
 logger = Logger(service="guestlist")
 
@@ -83,3 +84,18 @@ def caller_scope(app: APIGatewayHttpResolver) -> Scope:
 
     context = app.current_event.request_context.authorizer.get_lambda or {}
     return Scope.from_context(context)
+
+
+def organiser_workspace(app) -> str:
+    """The workspace of an organiser key (a check-in key is refused); `app` is a resolver or a Router."""
+    scope = caller_scope(app)
+    if scope.kind != "organiser":
+        raise Forbidden("forbidden", "this key cannot use the organiser API")
+    return scope.workspace_id
+
+
+def organiser_cause(app, ref: str | None = None) -> Cause:
+    """What the status history records for an organiser's change: the key that made it (or `ref`)."""
+    from .models import Cause
+
+    return Cause(kind="organiser", ref=ref or caller_scope(app).key_id)

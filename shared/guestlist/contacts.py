@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -122,7 +122,8 @@ def get_contact(event_id: str, identifier: str) -> ContactModel:
 
 
 def list_contacts(event_id: str, *, status: str | None = None, group: str | None = None, q: str | None = None,
-                  cursor: str | None = None, limit: int = 100) -> tuple[list[ContactModel], str | None]:
+                  permission_group: str | None = None, cursor: str | None = None,
+                  limit: int = 100) -> tuple[list[ContactModel], str | None]:
     """Walk the event's index shards in order; the cursor is (shard, last key), opaque to clients."""
     shards = get_settings().event_shards
     start_shard, last_key = 0, None
@@ -141,6 +142,8 @@ def list_contacts(event_id: str, *, status: str | None = None, group: str | None
                 continue
             if group and group not in (contact.groups or set()):
                 continue
+            if permission_group and contact.permission_group != permission_group:
+                continue
             if needle and needle not in " ".join(filter(None, [contact.identifier, contact.firstname, contact.lastname, contact.organization, contact.email])).casefold():
                 continue
             out.append(contact)
@@ -151,6 +154,17 @@ def list_contacts(event_id: str, *, status: str | None = None, group: str | None
                 return out, next_cursor
         last_key = None
     return out, None
+
+
+def iter_contacts(event_id: str, *, page_size: int = 500, **filters) -> Iterator[list[ContactModel]]:
+    """Every contact the listing with these filters gives, page by page (groups by filter, exports)."""
+    cursor = None
+    while True:
+        page, cursor = list_contacts(event_id, cursor=cursor, limit=page_size, **filters)
+        if page:
+            yield page
+        if not cursor:
+            return
 
 
 # ------------------------------------------------------------------ writes

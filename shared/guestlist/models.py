@@ -208,6 +208,20 @@ class WorkspaceEventModel(Model):
     name = UnicodeAttribute()
 
 
+class GroupModel(Model):
+    """A contact group of an event, in the event's partition: it exists before it has members.
+
+    Member counts are not stored here; they are counted from the contacts on read (groups.py).
+    """
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
+    sk = UnicodeAttribute(range_key=True)  # GROUP#{name}
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
 class KeyModel(Model):
     """An organiser or check-in key, found by its digest; the key itself is never stored."""
 

@@ -49,7 +49,11 @@ class Stack:
             fn = self.topology.functions[logical_id]
             spec = importlib.util.spec_from_file_location(f"handler_{logical_id}", fn.module_file)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.path.insert(0, str(fn.code_dir))  # like /var/task: the function's Router modules import
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                sys.path.remove(str(fn.code_dir))
             self._modules[logical_id] = getattr(module, fn.handler_name)
         return self._modules[logical_id]
 

@@ -1,0 +1,62 @@
+"""Organiser API: contact groups of an event (create, list with member counts, members, delete)."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from msgspec import UNSET
+
+from guestlist import events, groups
+from guestlist.api import SECURITY_HEADERS, organiser_cause, organiser_workspace
+from guestlist.edge import Edge
+from guestlist.schemas.groups import GroupIn, Group, GroupList, MembersIn, MembersOut
+
+router = Router()
+edge = Edge(router, tag="groups")
+
+
+def _event(event_id: str) -> None:
+    events.get_event(event_id, organiser_workspace(router))
+
+
+def no_content() -> Response:
+    return Response(status_code=204, headers=dict(SECURITY_HEADERS))
+
+
+@edge.get("/events/<event_id>/groups", response=GroupList, errors=(404,), summary="The event's contact groups",
+          description="Every group, with the number of contacts in it (counted from the contacts).")
+def list_groups(event_id: str):
+    _event(event_id)
+    return {"groups": groups.list_groups(event_id)}
+
+
+@edge.post("/events/<event_id>/groups", body=GroupIn, status=201, response=Group, errors=(404, 409),
+           summary="Create a contact group")
+def create_group(event_id: str, body: GroupIn):
+    _event(event_id)
+    return groups.create_group(event_id, body.name)
+
+
+@edge.delete("/events/<event_id>/groups/<name>", status=204, errors=(404,), summary="Delete a contact group",
+             description="The contacts stay; they lose the group.")
+def delete_group(event_id: str, name: str):
+    _event(event_id)
+    groups.delete_group(event_id, name, organiser_cause(router, "group_deleted"))
+    return no_content()
+
+
+@edge.post("/events/<event_id>/groups/<name>/members", body=MembersIn, response=MembersOut, errors=(404,),
+           summary="Add contacts to a group",
+           description="By `identifiers`, or every contact the listing's `filter` gives; the group is created if missing.")
+def add_members(event_id: str, name: str, body: MembersIn):
+    _event(event_id)
+    identifiers = None if body.identifiers is UNSET else body.identifiers
+    filters = None if body.filter is UNSET else body.filter.as_kwargs()
+    return groups.add_members(event_id, name, organiser_cause(router), identifiers=identifiers, filters=filters)
+
+
+@edge.delete("/events/<event_id>/groups/<name>/members/<identifier>", status=204, errors=(404,),
+             summary="Remove a contact from a group")
+def remove_member(event_id: str, name: str, identifier: str):
+    _event(event_id)
+    groups.remove_member(event_id, name, identifier, organiser_cause(router))
+    return no_content()
