@@ -1,13 +1,17 @@
-"""History function: contact changes on the stream become status-history entries and account-manager mails (once each)."""
+"""History function: contact changes on the stream become status-history entries, account-manager mails
+and the guest's transactional message (each once)."""
+
+import time
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from guestlist import accounts, history, notifications
+from guestlist import accounts, guest_mail, history, notifications
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+_deadline = {"at": None}  # this invocation's end (monotonic), minus a margin; one invocation at a time
 
 
 def record_handler(record: DynamoDBRecord):
@@ -24,8 +28,13 @@ def record_handler(record: DynamoDBRecord):
         outcome = notifications.send(mail)
         history.mark_notified(entry, outcome)
         logger.info("account manager notified", extra={"event_id": entry.event_id, "outcome": outcome.split(":", 1)[0]})
+    sent = guest_mail.deliver(entry, deadline=_deadline["at"])
+    if sent is not None:
+        logger.info("guest message", extra={"event_id": entry.event_id, "kind": sent.kind, "state": sent.state,
+                                            "reason": sent.reason})
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event, context):
+    _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 3.0)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

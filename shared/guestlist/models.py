@@ -398,3 +398,23 @@ class GroupCounterModel(Model):
     group = UnicodeAttribute()
     expected = NumberAttribute(default=0)
     checked_in = NumberAttribute(default=0)
+
+
+class GuestMailModel(Model):
+    """The marker of one transactional message owed for one status change, claimed before it is sent.
+
+    state: pending (claimed; the send may or may not have happened) | retry (certainly not
+    sent: may be claimed again) | sent | failed | skipped (no address).
+    """
+
+    Meta = _meta(_settings.history_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # MAIL#{contact pk}
+    sk = UnicodeAttribute(range_key=True)  # the history entry's key: {changed_at}#{version:010d}
+    kind = UnicodeAttribute()
+    state = UnicodeAttribute()
+    channel = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute()
+    attempts = NumberAttribute(default=1)

@@ -1,0 +1,151 @@
+"""Transactional messages to guests from the contacts stream: at most once per status change.
+
+Which change owes which message is a pure rule (`kind_for`). Sending is guarded by a
+marker keyed like the history entry (contact, `{updated_at}#{version}`), written with a
+condition *before* the SES/SNS call:
+
+- marker absent -> claimed (`pending`), then sent, then `sent`/`failed`;
+- a throttled or unreachable SES leaves the message certainly unsent: the marker goes to
+  `retry` and the record fails, so the stream's redelivery claims it again;
+- a marker found `pending` means an earlier delivery died between the claim and the
+  outcome: the mail may or may not be out. We choose at-most-once: it is not sent again
+  and stays `pending`, visible in `pending_mails` (a guest never gets two confirmations;
+  the rare lost one is reported, and the guest page always shows the booking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from . import mail, transactional
+from .clock import now_iso
+from .history import HistoryEntry
+
+# The organiser's unregister and cancel both end in `unregistered` with cause organiser.
+_GUEST_CANCEL = ("guest", "cancel")
+_PROMOTION = ("system", "waitlist_promotion")
+
+
+def kind_for(entry: HistoryEntry) -> str | None:
+    """The transactional message a status change owes the guest, or None (visits, check-ins, declines, imports)."""
+    old, new, cause = entry.old_status, entry.new_status, (entry.cause, entry.cause_ref)
+    if new == "registered" and old == "waitlisted" and cause == _PROMOTION:
+        return "promoted"
+    if new == "registered" and old in (None, "open", "accessed", "unregistered", "waitlisted"):
+        return "booking_confirmed"
+    if new == "waitlisted" and old != "waitlisted":
+        return "waitlisted"
+    if new == "unregistered" and old in ("registered", "waitlisted", "attended"):
+        if entry.cause == "organiser":
+            return "unregistered"
+        if cause == _GUEST_CANCEL:
+            return "cancelled"
+    if new == "unregistered" and entry.cause == "organiser" and old in ("open", "accessed"):
+        return "unregistered"
+    return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent | failed | skipped | duplicate | pending
+    kind: str
+    reason: str | None = None
+
+
+def _marker_pk(entry: HistoryEntry) -> str:
+    return f"MAIL#{entry.pk}"
+
+
+def claim(entry: HistoryEntry, kind: str) -> str:
+    """Claim the right to send: 'claimed', or the state that stops us (pending, sent, failed, skipped)."""
+    from .models import GuestMailModel
+
+    marker = GuestMailModel(pk=_marker_pk(entry), sk=entry.sk, kind=kind, state="pending", claimed_at=now_iso())
+    try:
+        marker.save(condition=GuestMailModel.pk.does_not_exist())
+        return "claimed"
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    try:  # a certainly-unsent message may be claimed again
+        marker.update(actions=[GuestMailModel.state.set("pending"), GuestMailModel.attempts.add(1),
+                               GuestMailModel.claimed_at.set(now_iso())], condition=GuestMailModel.state == "retry")
+        return "claimed"
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    existing = GuestMailModel.get(_marker_pk(entry), entry.sk, consistent_read=True)
+    return existing.state
+
+
+def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, message_id: str | None = None,
+           reason: str | None = None) -> None:
+    """Record the outcome of a claimed send (only a pending marker changes)."""
+    from .models import GuestMailModel
+
+    actions = [GuestMailModel.state.set(state)]
+    actions += [getattr(GuestMailModel, name).set(value)
+                for name, value in (("channel", channel), ("message_id", message_id), ("reason", reason)) if value]
+    try:
+        GuestMailModel(pk=_marker_pk(entry), sk=entry.sk).update(actions=actions, condition=GuestMailModel.state == "pending")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def compose_for(entry: HistoryEntry, kind: str):
+    """The message from the contact's current state (its current link, its confirmed booking's ticket)."""
+    from .bookings import ticket_for
+    from .contacts import load_state_by_pk, personal_link
+    from .events import event_json, get_event_cached
+    from .fields import PROFILE_FIELDS
+    from .notifications import sender
+
+    state = load_state_by_pk(entry.pk)
+    if state is None:
+        return None
+    event = event_json(get_event_cached(entry.event_id))
+    contact = {name: getattr(state.contact, name) for name in PROFILE_FIELDS}
+    confirmed = [b for b in state.bookings if b.status == "confirmed"]
+    ticket = ticket_for(confirmed[-1]) if confirmed and kind in ("booking_confirmed", "promoted") else None
+    return transactional.compose(kind, event=event, contact=contact, link=personal_link(state.contact),
+                                 ticket_code=ticket, sender=sender())
+
+
+def deliver(entry: HistoryEntry, *, deadline: float | None = None) -> Outcome | None:
+    """Send the message this change owes, at most once. Raises RetryableSendError (marker back to
+    `retry`) so the stream redelivers; everything else ends in a recorded outcome."""
+    kind = kind_for(entry)
+    if kind is None:
+        return None
+    state = claim(entry, kind)
+    if state != "claimed":
+        return Outcome("duplicate" if state != "pending" else "pending", kind)
+    try:
+        message = compose_for(entry, kind)
+    except Exception:
+        settle(entry, "retry", reason="compose_failed")  # nothing went out: the redelivery may claim it
+        raise
+    if message is None:
+        settle(entry, "skipped", reason="no_address")
+        return Outcome("skipped", kind, "no_address")
+    try:
+        sent = mail.send_with_backoff(message, deadline=deadline)
+    except mail.RetryableSendError as exc:
+        settle(entry, "retry", reason=exc.reason)
+        raise
+    except mail.PermanentSendError as exc:
+        settle(entry, "failed", reason=exc.reason)
+        return Outcome("failed", kind, exc.reason)
+    settle(entry, "sent", channel=sent.channel, message_id=sent.message_id)
+    return Outcome("sent", kind)
+
+
+def mails_of(contact_pk: str) -> list[dict]:
+    """The transactional messages of a contact with their states (pending ones are the unconfirmed)."""
+    from .models import GuestMailModel
+
+    return [{"key": m.sk, "kind": m.kind, "state": m.state, "channel": m.channel, "reason": m.reason,
+             "attempts": int(m.attempts)} for m in GuestMailModel.query(f"MAIL#{contact_pk}", consistent_read=True)]
