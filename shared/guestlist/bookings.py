@@ -153,11 +153,7 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
                     if promoted is None:
                         tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(-1)])
                     else:
-                        w_booking, w_contact = promoted
-                        tx.update(w_booking, actions=[BookingModel.status.set("confirmed"), BookingModel.updated_at.set(now),
-                                                      BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
-                                  condition=BookingModel.status == "waitlisted")
-                        _contact_update(tx, w_contact, Cause(kind="system", ref="waitlist_promotion"), d_confirmed=1, d_waitlisted=-1)
+                        _promote_in(tx, *promoted, now)
             booking.status = "cancelled"
             return booking
         except TransactWriteError as exc:
@@ -166,6 +162,44 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
         _backoff(attempt)
         state = _reload(state.contact)
     raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+
+
+def _promote_in(tx: TransactWrite, w_booking: BookingModel, w_contact: ContactModel, now: str) -> None:
+    """The waitlisted booking becomes confirmed (its seat is moved by the caller, in the same transaction)."""
+    tx.update(w_booking, actions=[BookingModel.status.set("confirmed"), BookingModel.updated_at.set(now),
+                                  BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
+              condition=BookingModel.status == "waitlisted")
+    _contact_update(tx, w_contact, Cause(kind="system", ref="waitlist_promotion"), d_confirmed=1, d_waitlisted=-1)
+
+
+def promote_waitlist(event: EventModel, *, limit: int = 1000) -> int:
+    """Seats freed (a raised capacity): confirm waitlisted bookings, oldest first, while seats last.
+
+    Each promotion takes its seat with the booking's own transaction and the capacity
+    condition, so a guest booking at the same moment never gets a seat past the waiting ones
+    and the event is never overbooked. Returns how many were promoted.
+    """
+    promoted = conflicts = 0
+    while promoted < limit:
+        found = _oldest_waitlisted(event, exclude_pk="")
+        if found is None:
+            return promoted
+        try:
+            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+                tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(1)],
+                          condition=EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity))
+                _promote_in(tx, *found, now_iso())
+            promoted += 1
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            if _event_full(event):
+                return promoted
+            conflicts += 1
+            if conflicts >= _RETRIES:
+                raise Conflict("busy", "too many simultaneous changes to the waitlist; try again") from exc
+            _backoff(conflicts)
+    return promoted
 
 
 def _oldest_waitlisted(event: EventModel, exclude_pk: str) -> tuple[BookingModel, ContactModel] | None:

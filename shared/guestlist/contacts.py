@@ -9,7 +9,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -35,6 +36,9 @@ from .status import Status
 from .tokens import digest, link_token, looks_like_token
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class GuestState:
     """A contact with its bookings: everything one Query of its partition returns."""
@@ -56,11 +60,13 @@ def _link_hash(event_id: str, identifier: str, version: int) -> str:
     return digest(link_token(link_secret(), event_id, identifier, version))
 
 
-def resolve_link(token: str) -> GuestState:
+def resolve_link(token: str, beside: Callable[[str], T] | None = None) -> tuple[GuestState, T | None]:
     """Token -> the guest's state in two round trips: the hash index, then the partition.
 
     The index is eventually consistent, so the partition read (strongly consistent)
     re-checks the hash: a rotated link is dead at once. Every failure is the same 404.
+    `beside(event_id)` runs concurrently with the partition read (the contact's key names
+    its event), so reading the event's current settings adds no third round trip.
     """
     not_found = NotFound("link_not_found", "this link is not valid")
     if not looks_like_token(token):
@@ -69,10 +75,16 @@ def resolve_link(token: str) -> GuestState:
     hits = list(ContactModel.by_link.query(token_hash, limit=1))
     if not hits:
         raise not_found
-    state = load_state_by_pk(hits[0].pk)
+    pk = hits[0].pk
+    alongside = _BESIDE.submit(beside, pk.split("#", 2)[1]) if beside is not None else None
+    state = load_state_by_pk(pk)
     if state is None or state.contact.link_hash != token_hash:
         raise not_found
-    return state
+    return state, alongside.result() if alongside is not None else None
+
+
+# One small pool per container, for the read that runs beside a guest's partition read.
+_BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="beside")
 
 
 def rotate_link(event_id: str, identifier: str, cause: Cause) -> ContactModel:

@@ -108,12 +108,50 @@ def list_events(workspace_id: str) -> list[dict]:
     return [{"event_id": i.event_id, "name": i.name} for i in WorkspaceEventModel.query(f"WS#{workspace_id}")]
 
 
+def _check_whole(event: EventModel, fields: dict) -> None:
+    """PATCH validates the event it would leave behind, not only the fields it was given."""
+    start = fields["start"] if "start" in fields else event.start
+    end = fields["end"] if "end" in fields else event.end
+    if start and end and datetime.fromisoformat(end) < datetime.fromisoformat(start):
+        field = "end" if "end" in fields else "start"
+        raise InvalidRequest("invalid_field", f"field {field!r}: the event would end ({end}) before it starts ({start})",
+                             {"field": field})
+    capacity = fields.get("capacity", event.capacity)
+    if capacity is not None and int(capacity) < int(event.confirmed_count or 0):
+        raise _below_confirmed(int(capacity), int(event.confirmed_count or 0))
+
+
+def _below_confirmed(capacity: int, confirmed: int) -> Conflict:
+    return Conflict("capacity_below_confirmed", f"field 'capacity': {capacity} is below the {confirmed} confirmed "
+                    "bookings; cancel bookings first", {"field": "capacity"})
+
+
 def update_event(event_id: str, workspace_id: str, fields: dict) -> EventModel:
+    """Change an event. A new capacity is written on the condition that it still holds every
+    confirmed booking (a booking racing the change cannot slip past it); when seats free up and
+    the event promotes its waitlist, waitlisted bookings are confirmed at once, oldest first."""
+    from pynamodb.exceptions import UpdateError
+
+    from .bookings import promote_waitlist
+
     fields = _clean(fields, creating=False)
     event = get_event(event_id, workspace_id)
+    _check_whole(event, fields)
     actions = [getattr(EventModel, k).set(v) if v is not None else getattr(EventModel, k).remove() for k, v in fields.items()]
     actions.append(EventModel.updated_at.set(now_iso()))
-    event.update(actions=actions, condition=EventModel.workspace_id == workspace_id)
+    condition = EventModel.workspace_id == workspace_id
+    if fields.get("capacity") is not None:
+        condition &= EventModel.confirmed_count <= int(fields["capacity"])
+    try:
+        event.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            fresh = get_event(event_id, workspace_id)
+            raise _below_confirmed(int(fields["capacity"]), int(fresh.confirmed_count or 0)) from exc
+        raise
+    if event.waitlist_auto_promote and ("capacity" in fields or "waitlist_auto_promote" in fields):
+        if promote_waitlist(event):
+            event = get_event(event_id, workspace_id)
     return event
 
 
@@ -144,9 +182,10 @@ _CACHE_SECONDS = 30.0
 
 
 def get_event_cached(event_id: str) -> EventModel:
-    """Event settings for guest pages: read-mostly, so kept 30 s per container.
+    """An event's fixed facts (its workspace) for background paths, kept 30 s per container.
 
-    Capacity is not taken from here: seats are counted by a conditional write on the item.
+    Never for settings a guest sees: those change, and guest paths read them fresh
+    (`guest.py` reads the event beside the guest's partition, at no extra round trip).
     """
     import time
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import bookings as booking_rules
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
-from .events import event_json, get_event_cached
+from .events import event_json, get_event
 from .fields import clean_profile
 from .models import BookingModel, ContactModel, EventModel, plain
 from .status import Status
@@ -35,8 +35,9 @@ def _actions(event: EventModel, state: GuestState) -> dict:
 
 
 def _load(token: str) -> tuple[EventModel, GuestState]:
-    state = resolve_link(token)
-    return get_event_cached(state.contact.event_id), state
+    """The guest's state and the event's current settings (read fresh, beside the partition read)."""
+    state, event = resolve_link(token, get_event)
+    return event, state
 
 
 def view(event: EventModel, state: GuestState) -> dict:

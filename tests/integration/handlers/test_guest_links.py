@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -152,16 +153,22 @@ def test_guest_responses_are_not_cached_and_send_no_referrer(stack, organiser):
         assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
 
 
+class _Calls(list):
+    threads: dict
+
+
 @pytest.fixture
 def dynamodb_calls(monkeypatch):
     """Counts DynamoDB API calls (round trips) made through botocore, by operation."""
     from botocore.client import BaseClient
 
-    calls: list[str] = []
+    calls = _Calls()
     original = BaseClient._make_api_call
+    calls.threads = {}  # operation index -> the thread that made it
 
     def counting(self, operation, params):
         if self.meta.service_model.service_name == "dynamodb":
+            calls.threads[len(calls)] = threading.current_thread().name
             calls.append(operation)
         return original(self, operation, params)
 
@@ -170,10 +177,16 @@ def dynamodb_calls(monkeypatch):
 
 
 def test_link_resolution_costs_at_most_two_round_trips(stack, organiser, dynamodb_calls):
+    """Two sequential round trips: the link index, then the guest's partition with the event's
+    current settings read beside it (on another thread), never after it."""
     event_id = new_event(stack, organiser)
     _c, token = new_contact(stack, organiser, event_id)
-    guest_call(stack, "view", token)  # warms the container's event cache, as any earlier guest would
     dynamodb_calls.clear()
+    dynamodb_calls.threads.clear()
     status, _view, _h = guest_call(stack, "view", token)
     assert status == 200
-    assert dynamodb_calls == ["Query", "Query"]
+    request_thread = threading.current_thread().name
+    in_request = [op for n, op in enumerate(dynamodb_calls) if dynamodb_calls.threads[n] == request_thread]
+    beside = [op for n, op in enumerate(dynamodb_calls) if dynamodb_calls.threads[n] != request_thread]
+    assert in_request == ["Query", "Query"] and beside == ["GetItem"]
+    assert dynamodb_calls.index("GetItem") > 0  # issued once the index named the event, beside the partition read
