@@ -33,9 +33,11 @@ def _event(event_id: str):
 
 # ------------------------------------------------------------------ events
 
-@edge.post("/events", body=EventCreate, status=201, response=Event, errors=(409,), summary="Create an event")
+@edge.post("/events", body=EventCreate, status=201, response=Event, errors=(409,), summary="Create an event",
+           description="A new event gets the default form (firstname, lastname, email, organization) unless it sends one.")
 def create_event(body: EventCreate):
-    return events.event_json(events.create_event(_workspace(), given(body)))
+    event, warnings = events.create_event(_workspace(), given(body))
+    return events.event_json(event, warnings)
 
 
 @edge.get("/events", response=EventList, summary="The workspace's events")
@@ -49,9 +51,12 @@ def get_event(event_id: str):
 
 
 @edge.patch("/events/<event_id>", body=EventPatch, response=Event, errors=(409,),
-            summary="Change an event", description="Absent fields stay; null clears an optional field.")
+            summary="Change an event",
+            description="Absent fields stay; null clears an optional field; `form` is replaced whole. "
+                        "`warnings` lists custom form fields labelled like a predefined field.")
 def patch_event(event_id: str, body: EventPatch):
-    return events.event_json(events.update_event(event_id, _workspace(), given(body)))
+    event, warnings = events.update_event(event_id, _workspace(), given(body))
+    return events.event_json(event, warnings)
 
 
 # ------------------------------------------------------------------ contacts

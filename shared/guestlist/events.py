@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from datetime import datetime
@@ -12,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
-from .models import EventModel, WorkspaceEventModel
+from .models import EventModel, GroupSeatModel, WorkspaceEventModel
 
 LANGUAGES = ("de", "fr", "en", "it")
 _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -20,8 +21,9 @@ _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EDITABLE = {
     "name", "start", "end", "timezone", "venue", "description", "languages", "default_language",
     "country", "capacity", "self_cancellation", "personal_link_only", "permission_groups",
-    "max_bookings_per_contact", "waitlist_auto_promote",
+    "max_bookings_per_contact", "waitlist_auto_promote", "form", "organiser", "privacy_url", "online",
 }
+_LOCALISED = {"name": 200, "venue": 200, "description": 10_000}
 
 
 def _clean(fields: dict, *, creating: bool) -> dict:
@@ -31,8 +33,8 @@ def _clean(fields: dict, *, creating: bool) -> dict:
     out = dict(fields)
     if creating and not str(out.get("name") or "").strip():
         raise InvalidRequest("invalid_field", "field 'name' is required", {"field": "name"})
-    if "name" in out:
-        out["name"] = str(out["name"]).strip()
+    if isinstance(out.get("name"), str):
+        out["name"] = out["name"].strip()
     if "timezone" in out:
         try:
             ZoneInfo(str(out["timezone"]))
@@ -65,20 +67,157 @@ def _clean(fields: dict, *, creating: bool) -> dict:
         if flag in out and not isinstance(out[flag], bool):
             raise InvalidRequest("invalid_field", f"field {flag!r}: true or false", {"field": flag})
     if "permission_groups" in out:
-        groups = out["permission_groups"]
-        if not isinstance(groups, list) or any(not isinstance(g, str) or not g.strip() for g in groups):
-            raise InvalidRequest("invalid_field", "field 'permission_groups': a list of names", {"field": "permission_groups"})
-        out["permission_groups"] = {g.strip() for g in groups} or None
+        out["permission_groups"] = _clean_groups(out["permission_groups"])
+    if out.get("organiser") is not None:
+        organiser = {k: str(v).strip() for k, v in dict(out["organiser"]).items() if v is not None and str(v).strip()}
+        out["organiser"] = organiser or None
     return out
 
 
-def create_event(workspace_id: str, fields: dict) -> EventModel:
+def _clean_groups(groups) -> list[dict]:
+    """Permission groups as objects; a bare name (the old form) is a closed group without a cap."""
+    if groups is None:
+        return []
+    if not isinstance(groups, list):
+        raise InvalidRequest("invalid_field", "field 'permission_groups': a list of groups", {"field": "permission_groups"})
+    out, seen = [], set()
+    for index, group in enumerate(groups):
+        if isinstance(group, str):
+            group = {"name": group}
+        if not isinstance(group, dict) or not str(group.get("name") or "").strip():
+            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].name': a name", {"field": f"permission_groups[{index}].name"})
+        name = str(group["name"]).strip()
+        if name in seen:
+            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].name': {name!r} appears twice",
+                                 {"field": f"permission_groups[{index}].name"})
+        seen.add(name)
+        capacity = group.get("capacity")
+        if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0):
+            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].capacity': a whole number >= 0 or null",
+                                 {"field": f"permission_groups[{index}].capacity"})
+        out.append({"name": name, "public_registration": bool(group.get("public_registration")), "capacity": capacity})
+    return out
+
+
+def _loads(text: str | None, default):
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+def event_texts(event: EventModel) -> dict:
+    """{"name": str | {lang: text}, "venue": ..., "description": ...} as the organiser set them."""
+    texts = _loads(event.texts_json, {})
+    return {key: texts.get(key) or getattr(event, key) for key in _LOCALISED}
+
+
+def event_form(event: EventModel) -> list[dict]:
+    """The event's form; events stored before forms existed get the default form."""
+    from .forms import default_form
+
+    form = _loads(event.form_json, None)
+    return form if isinstance(form, list) else default_form()
+
+
+def permission_groups(event: EventModel) -> list[dict]:
+    """The groups with their settings; events stored with bare names keep their meaning (closed, no cap)."""
+    groups = _loads(event.access_json, None)
+    if isinstance(groups, list):
+        return groups
+    return [{"name": name, "public_registration": False, "capacity": None} for name in sorted(event.permission_groups or [])]
+
+
+def public_group(event: EventModel) -> dict | None:
+    """The group public registrations join: the first open to the public. None = a closed event."""
+    if not event.privacy_url:
+        return None
+    return next((g for g in permission_groups(event) if g.get("public_registration")), None)
+
+
+def organiser_of(event: EventModel) -> dict | None:
+    return _loads(event.organiser_json, None)
+
+
+def online_of(event: EventModel) -> dict | None:
+    return _loads(event.online_json, None)
+
+
+def _storage_actions(fields: dict, event: EventModel | None) -> tuple[dict, list[dict]]:
+    """API fields -> model attributes to set (None = remove), and the form's warnings."""
+    from .forms import normalise_form
+
+    default_language = fields.get("default_language") or (event.default_language if event is not None else "en")
+    attrs: dict = {}
+    warnings: list[dict] = []
+    texts = dict(_loads(event.texts_json, {})) if event is not None else {}
+    texts_touched = False
+    for key, limit in _LOCALISED.items():
+        if key not in fields:
+            continue
+        value = fields[key]
+        if isinstance(value, dict):
+            value = {lang: str(text).strip() for lang, text in value.items() if str(text).strip()}
+            if key == "name" and not value:
+                raise InvalidRequest("invalid_field", "field 'name' is required", {"field": "name"})
+            texts[key] = value or None
+            attrs[key] = (value.get(default_language) or next(iter(value.values()))) if value else None
+        else:
+            texts.pop(key, None)
+            attrs[key] = value
+        texts_touched = True
+    if texts_touched:
+        kept = {k: v for k, v in texts.items() if v}
+        attrs["texts_json"] = json.dumps(kept, ensure_ascii=False) if kept else None
+    for key, value in fields.items():
+        if key in _LOCALISED:
+            continue
+        if key == "form":
+            if value is None:
+                attrs["form_json"] = None
+            else:
+                form, warnings = normalise_form(value)
+                text = json.dumps(form, ensure_ascii=False)
+                if len(text) > 100_000:
+                    raise InvalidRequest("too_long", "field 'form': at most 100,000 characters as JSON", {"field": "form"})
+                attrs["form_json"] = text
+        elif key == "permission_groups":
+            attrs["access_json"] = json.dumps(value, ensure_ascii=False) if value else None
+            attrs["permission_groups"] = {g["name"] for g in value} or None
+        elif key == "organiser":
+            attrs["organiser_json"] = json.dumps(value, ensure_ascii=False) if value else None
+        elif key == "online":
+            attrs["online_json"] = json.dumps({"join_url": value["join_url"], "opens_minutes_before": int(value.get("opens_minutes_before", 30))}) if value else None
+        elif key == "personal_link_only":
+            attrs[key] = value
+            if value:  # only personal links: no group stays open to the public
+                groups = fields.get("permission_groups")
+                if groups is None and event is not None:
+                    groups = permission_groups(event)
+                if groups:
+                    closed = [{**g, "public_registration": False} for g in groups]
+                    attrs["access_json"] = json.dumps(closed, ensure_ascii=False)
+                    attrs["permission_groups"] = {g["name"] for g in closed}
+        else:
+            attrs[key] = value
+    return attrs, warnings
+
+
+def create_event(workspace_id: str, fields: dict) -> tuple[EventModel, list[dict]]:
+    """The new event and the warnings about its form. A new event gets the default form."""
+    from .forms import default_form
+
     fields = _clean(fields, creating=True)
     event_id = fields.pop("event_id", None) or f"evt-{secrets.token_hex(6)}"
     if not _EVENT_ID.match(event_id):
         raise InvalidRequest("invalid_field", "field 'event_id': lowercase letters, digits and '-', at most 63", {"field": "event_id"})
+    fields.setdefault("form", default_form())
+    attrs, warnings = _storage_actions(fields, None)
     now = now_iso()
-    event = EventModel(pk=f"EVENT#{event_id}", event_id=event_id, workspace_id=workspace_id, created_at=now, updated_at=now, **fields)
+    event = EventModel(pk=f"EVENT#{event_id}", event_id=event_id, workspace_id=workspace_id, created_at=now, updated_at=now,
+                       **{k: v for k, v in attrs.items() if v is not None})
     if event.default_language not in event.languages:
         event.languages = [*event.languages, event.default_language]
     listing = WorkspaceEventModel(pk=f"WS#{workspace_id}", sk=f"EVENT#{event_id}", event_id=event_id, name=event.name)
@@ -86,11 +225,14 @@ def create_event(workspace_id: str, fields: dict) -> EventModel:
         with TransactWrite(connection=EventModel._get_connection().connection) as tx:
             tx.save(event, condition=EventModel.pk.does_not_exist())
             tx.save(listing)
+            for group in permission_groups(event):
+                if group.get("capacity") is not None:
+                    tx.save(GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{group['name']}", confirmed=0, capacity=group["capacity"]))
     except TransactWriteError as exc:
         if exc.cause_response_code == "TransactionCanceledException":
             raise Conflict("event_exists", f"event {event_id!r} exists already") from exc
         raise
-    return event
+    return event, warnings
 
 
 def get_event(event_id: str, workspace_id: str | None = None) -> EventModel:
@@ -126,10 +268,12 @@ def _below_confirmed(capacity: int, confirmed: int) -> Conflict:
                     "bookings; cancel bookings first", {"field": "capacity"})
 
 
-def update_event(event_id: str, workspace_id: str, fields: dict) -> EventModel:
-    """Change an event. A new capacity is written on the condition that it still holds every
-    confirmed booking (a booking racing the change cannot slip past it); when seats free up and
-    the event promotes its waitlist, waitlisted bookings are confirmed at once, oldest first."""
+def update_event(event_id: str, workspace_id: str, fields: dict) -> tuple[EventModel, list[dict]]:
+    """Change an event; returns it with the warnings about its form. A new capacity is written on
+    the condition that it still holds every confirmed booking (a booking racing the change cannot
+    slip past it); group capacities move with the event in one transaction under the same rule
+    for each group's confirmed bookings; when seats free up and the event promotes its waitlist,
+    waitlisted bookings are confirmed at once, oldest first."""
     from pynamodb.exceptions import UpdateError
 
     from .bookings import promote_waitlist
@@ -137,44 +281,83 @@ def update_event(event_id: str, workspace_id: str, fields: dict) -> EventModel:
     fields = _clean(fields, creating=False)
     event = get_event(event_id, workspace_id)
     _check_whole(event, fields)
-    actions = [getattr(EventModel, k).set(v) if v is not None else getattr(EventModel, k).remove() for k, v in fields.items()]
+    attrs, warnings = _storage_actions(fields, event)
+    actions = [getattr(EventModel, k).set(v) if v is not None else getattr(EventModel, k).remove() for k, v in attrs.items()]
     actions.append(EventModel.updated_at.set(now_iso()))
     condition = EventModel.workspace_id == workspace_id
     if fields.get("capacity") is not None:
         condition &= EventModel.confirmed_count <= int(fields["capacity"])
+    if "access_json" not in attrs:
+        try:
+            event.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                fresh = get_event(event_id, workspace_id)
+                raise _below_confirmed(int(fields["capacity"]), int(fresh.confirmed_count or 0)) from exc
+            raise
+    else:
+        _update_with_groups(event, attrs, actions, condition, fields)
+    if event.waitlist_auto_promote and ("capacity" in fields or "waitlist_auto_promote" in fields or "access_json" in attrs):
+        promote_waitlist(event)
+    return get_event(event_id, workspace_id), warnings
+
+
+def _update_with_groups(event: EventModel, attrs: dict, actions: list, condition, fields: dict) -> None:
+    before = {g["name"]: g.get("capacity") for g in permission_groups(event)}
+    after = {g["name"]: g.get("capacity") for g in (json.loads(attrs["access_json"]) if attrs["access_json"] else [])}
+    changed = [name for name in set(before) | set(after) if before.get(name) != after.get(name)]
     try:
-        event.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            fresh = get_event(event_id, workspace_id)
-            raise _below_confirmed(int(fields["capacity"]), int(fresh.confirmed_count or 0)) from exc
-        raise
-    if event.waitlist_auto_promote and ("capacity" in fields or "waitlist_auto_promote" in fields):
-        if promote_waitlist(event):
-            event = get_event(event_id, workspace_id)
-    return event
+        with TransactWrite(connection=EventModel._get_connection().connection) as tx:
+            tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=actions, condition=condition)
+            for name in changed[:90]:
+                seat = GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{name}")
+                capacity = after.get(name)
+                if capacity is None:
+                    tx.update(seat, actions=[GroupSeatModel.capacity.remove()])
+                else:
+                    tx.update(seat, actions=[GroupSeatModel.capacity.set(capacity)],
+                              condition=GroupSeatModel.confirmed.does_not_exist() | (GroupSeatModel.confirmed <= capacity))
+    except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        reasons = [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed" and fields.get("capacity") is not None:
+            raise _below_confirmed(int(fields["capacity"]), int(get_event(event.event_id).confirmed_count or 0)) from exc
+        raise Conflict("capacity_below_confirmed", "a permission group's capacity is below its confirmed bookings; "
+                       "cancel bookings first", {"field": "permission_groups"}) from exc
 
 
-def event_json(event: EventModel) -> dict:
-    return {
+def event_json(event: EventModel, warnings: list[dict] | None = None) -> dict:
+    """The event as its organiser sees it (guests get `guest.guest_event`, which never holds the join URL)."""
+    texts = event_texts(event)
+    groups = permission_groups(event)
+    out = {
         "event_id": event.event_id,
-        "name": event.name,
+        "name": texts["name"],
         "start": event.start,
         "end": event.end,
         "timezone": event.timezone,
-        "venue": event.venue,
-        "description": event.description,
+        "venue": texts["venue"],
+        "description": texts["description"],
         "languages": list(event.languages),
         "default_language": event.default_language,
         "country": event.country,
         "capacity": int(event.capacity) if event.capacity is not None else None,
         "confirmed": int(event.confirmed_count or 0),
         "self_cancellation": event.self_cancellation,
-        "personal_link_only": event.personal_link_only,
-        "permission_groups": sorted(event.permission_groups or []),
+        "personal_link_only": not any(g.get("public_registration") for g in groups),
+        "permission_groups": groups,
         "max_bookings_per_contact": int(event.max_bookings_per_contact),
         "waitlist_auto_promote": event.waitlist_auto_promote,
+        "form": event_form(event),
+        "organiser": organiser_of(event),
+        "privacy_url": event.privacy_url,
+        "online": online_of(event),
+        "public_registration": public_group(event) is not None,
     }
+    if warnings is not None:
+        out["warnings"] = warnings
+    return out
 
 
 _cache: dict[str, tuple[float, EventModel]] = {}

@@ -163,6 +163,7 @@ class BookingModel(Model):
     checkin_received_at = UnicodeAttribute(null=True)  # server time of the accepted scan (checked_in_at is the device's)
     waitlist_event = UnicodeAttribute(null=True)
     waitlist_at = UnicodeAttribute(null=True)
+    permission_group = UnicodeAttribute(null=True)  # the group whose seat it holds (counted in GroupSeatModel)
 
     by_ticket = ByTicketIndex()
     by_waitlist = ByWaitlistIndex()
@@ -190,11 +191,45 @@ class EventModel(Model):
     confirmed_count = NumberAttribute(default=0)
     self_cancellation = BooleanAttribute(default=True)
     personal_link_only = BooleanAttribute(default=False)
-    permission_groups = UnicodeSetAttribute(null=True)
+    permission_groups = UnicodeSetAttribute(null=True)  # names only: events stored before groups had settings
     max_bookings_per_contact = NumberAttribute(default=1)
     waitlist_auto_promote = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # Section 10, stored as JSON text (read whole, written whole): the form, the localised
+    # texts ({"name": {lang: text}, ...}; `name`/`venue`/`description` above keep the
+    # default-language text), permission groups with their settings, the organiser block
+    # and the online join settings.
+    form_json = UnicodeAttribute(null=True)
+    texts_json = UnicodeAttribute(null=True)
+    access_json = UnicodeAttribute(null=True)
+    organiser_json = UnicodeAttribute(null=True)
+    online_json = UnicodeAttribute(null=True)
+    privacy_url = UnicodeAttribute(null=True)
+
+
+class GroupSeatModel(Model):
+    """Confirmed bookings of one permission group, moved in the booking transaction beside the
+    event's seat counter; `capacity` (absent = no cap) is the group's, so the condition
+    `confirmed < capacity` is checked on one item, race-free."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
+    sk = UnicodeAttribute(range_key=True)  # GROUPSEAT#{name}
+    confirmed = NumberAttribute(default=0)
+    capacity = NumberAttribute(null=True)
+
+
+class RateLimitModel(Model):
+    """One client address's requests to one event in one time window; expires by TTL."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # RATE#{event_id}#{address digest}
+    sk = UnicodeAttribute(range_key=True)  # WINDOW#{window start}
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
 
 
 class WorkspaceEventModel(Model):

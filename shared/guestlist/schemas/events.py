@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -12,18 +12,73 @@ Capacity = Annotated[int, Meta(ge=0, le=1_000_000, description="Seats; null = un
 Timezone = Annotated[str, Meta(max_length=64, description="IANA name, e.g. Europe/Zurich")]
 Country = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166 alpha-2, for phone numbers without a prefix")]
 Languages = Annotated[list[Language], Meta(min_length=1, max_length=4)]
-PermissionGroups = Annotated[list[Name], Meta(max_length=100)]
 MaxBookings = Annotated[int, Meta(ge=1, le=100)]
+Url = Annotated[str, Meta(max_length=2_000, pattern="^https?://[^\\s]+$", description="An http(s) URL")]
+HttpsUrl = Annotated[str, Meta(max_length=2_000, pattern="^https://[^\\s]+$", description="An https URL")]
+Email = Annotated[str, Meta(max_length=254, pattern="^[^@\\s]+@[^@\\s]+$")]
+FieldId = Annotated[str, Meta(pattern="^[a-z][a-z0-9_]{0,63}$", description="A predefined identifier or a snake_case id")]
+FieldType = Literal["text", "textarea", "email", "phone", "select", "multiselect", "checkbox", "date", "number"]
+
+# A text shown to guests: one string for every language, or {lang: text}.
+LocalName = Name | Annotated[dict[Language, Name], Meta(min_length=1)]
+LocalText = Text | Annotated[dict[Language, Text], Meta(min_length=1)]
+LocalHelp = Annotated[str, Meta(max_length=1_000)] | Annotated[dict[Language, Annotated[str, Meta(max_length=1_000)]], Meta(min_length=1)]
+RequiredLocalName = RequiredName | Annotated[dict[Language, RequiredName], Meta(min_length=1)]
+
+
+class FormOption(Struct, forbid_unknown_fields=True):
+    value: Annotated[str, Meta(min_length=1, max_length=200)]
+    label: LocalName | UnsetType = UNSET
+
+
+class FormField(Struct, forbid_unknown_fields=True):
+    """One question of the registration form; a predefined id may leave out its label."""
+
+    id: FieldId
+    type: FieldType = "text"
+    label: LocalName | UnsetType = UNSET
+    required: bool = False
+    options: Annotated[list[FormOption], Meta(max_length=200)] | UnsetType = UNSET
+    max_length: Annotated[int, Meta(ge=1, le=2_000)] | UnsetType = UNSET
+    help: LocalHelp | UnsetType = UNSET
+
+
+Form = Annotated[list[FormField], Meta(max_length=100)]
+
+
+class PermissionGroup(Struct, forbid_unknown_fields=True):
+    """The seed's "groupe d'autorisations": who may register and how many of them."""
+
+    name: RequiredName
+    public_registration: bool = False
+    capacity: Capacity | None = None
+
+
+# A bare name (how events were declared before groups had settings) is a closed group without a cap.
+PermissionGroups = Annotated[list[PermissionGroup | RequiredName], Meta(max_length=50)]
+
+
+class Organiser(Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    email: Email | None = None
+    url: Url | None = None
+
+
+class Online(Struct, forbid_unknown_fields=True):
+    """An online event: confirmed guests get a join button from `opens_minutes_before` the start."""
+
+    join_url: HttpsUrl
+    opens_minutes_before: Annotated[int, Meta(ge=0, le=1_440)] = 30
 
 
 class EventCreate(Struct, forbid_unknown_fields=True):
-    name: RequiredName
+    name: RequiredLocalName
     event_id: EventId | UnsetType = UNSET
     start: DateTime | None = None
     end: DateTime | None = None
     timezone: Timezone | UnsetType = UNSET
-    venue: Name | None = None
-    description: Text | None = None
+    venue: LocalName | None = None
+    description: LocalText | None = None
     languages: Languages | UnsetType = UNSET
     default_language: Language | UnsetType = UNSET
     country: Country | UnsetType = UNSET
@@ -33,17 +88,21 @@ class EventCreate(Struct, forbid_unknown_fields=True):
     permission_groups: PermissionGroups | UnsetType = UNSET
     max_bookings_per_contact: MaxBookings | UnsetType = UNSET
     waitlist_auto_promote: bool | UnsetType = UNSET
+    form: Form | UnsetType = UNSET
+    organiser: Organiser | None | UnsetType = UNSET
+    privacy_url: Url | None | UnsetType = UNSET
+    online: Online | None | UnsetType = UNSET
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
-    """Absent fields stay as they are; `null` clears an optional one."""
+    """Absent fields stay as they are; `null` clears an optional one; `form` is replaced whole."""
 
-    name: RequiredName | UnsetType = UNSET
+    name: RequiredLocalName | UnsetType = UNSET
     start: DateTime | None | UnsetType = UNSET
     end: DateTime | None | UnsetType = UNSET
     timezone: Timezone | UnsetType = UNSET
-    venue: Name | None | UnsetType = UNSET
-    description: Text | None | UnsetType = UNSET
+    venue: LocalName | None | UnsetType = UNSET
+    description: LocalText | None | UnsetType = UNSET
     languages: Languages | UnsetType = UNSET
     default_language: Language | UnsetType = UNSET
     country: Country | UnsetType = UNSET
@@ -53,16 +112,27 @@ class EventPatch(Struct, forbid_unknown_fields=True):
     permission_groups: PermissionGroups | None | UnsetType = UNSET
     max_bookings_per_contact: MaxBookings | UnsetType = UNSET
     waitlist_auto_promote: bool | UnsetType = UNSET
+    form: Form | None | UnsetType = UNSET
+    organiser: Organiser | None | UnsetType = UNSET
+    privacy_url: Url | None | UnsetType = UNSET
+    online: Online | None | UnsetType = UNSET
+
+
+class Warning(Struct):
+    code: str
+    field: str
+    message: str
+    predefined: str | None = None
 
 
 class Event(Struct):
     event_id: str
-    name: str
+    name: str | dict[str, str]
     start: str | None
     end: str | None
     timezone: str
-    venue: str | None
-    description: str | None
+    venue: str | dict[str, str] | None
+    description: str | dict[str, str] | None
     languages: list[str]
     default_language: str
     country: str | None
@@ -70,9 +140,15 @@ class Event(Struct):
     confirmed: int
     self_cancellation: bool
     personal_link_only: bool
-    permission_groups: list[str]
+    permission_groups: list[PermissionGroup]
     max_bookings_per_contact: int
     waitlist_auto_promote: bool
+    form: list[FormField]
+    organiser: Organiser | None
+    privacy_url: str | None
+    online: Online | None
+    public_registration: bool
+    warnings: list[Warning] | UnsetType = UNSET
 
 
 class EventSummary(Struct):
