@@ -11,6 +11,7 @@ from guestlist.edge import Edge, given
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
+from organiser_bookings import router as bookings_router
 from organiser_groups import router as groups_router
 
 logger = Logger()
@@ -179,6 +180,7 @@ def get_import(event_id: str, import_id: str):
 
 
 app.include_router(groups_router)
+app.include_router(bookings_router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from .clock import now_iso
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
-from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel
+from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel, plain
 from .secret import link_secret
 from .status import derive_status
 from .tokens import digest, ticket_code
@@ -68,8 +68,16 @@ def _reasons(exc: TransactWriteError) -> list[str | None]:
     return [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
 
 
-def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None) -> BookingModel:
-    """Confirmed while seats last, else waitlisted. Retries only lost races on the contact."""
+def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None,
+         cause: Cause | None = None, want: str | None = None, over_capacity: bool = False) -> BookingModel:
+    """Confirmed while seats last, else waitlisted. Retries only lost races on the contact.
+
+    An organiser may ask for a status (`want`): `waitlisted` puts the booking on the waitlist
+    whatever the seats; `confirmed` is 409 `event_full` when no seat is left, unless
+    `over_capacity` (a deliberate overbooking: the seat is taken without the capacity
+    condition, and the booking records it).
+    """
+    cause = cause or Cause(kind="guest", ref="booking")
     for attempt in range(_RETRIES):
         contact = state.contact
         active = [b for b in state.bookings if b.status in ACTIVE]
@@ -80,20 +88,23 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
                                identifier=contact.identifier, status="confirmed",
                                ticket_hash=digest(ticket_code(link_secret(), event.event_id, bid)),
-                               answers=answers, created_at=now, updated_at=now)
-        cause = Cause(kind="guest", ref="booking")
+                               answers=answers, created_at=now, updated_at=now, over_capacity=over_capacity or None)
+        if want == "waitlisted":
+            return _waitlist(event, state, booking, cause)
         try:
             with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
                 seat = EventModel.confirmed_count.add(1)
                 condition = EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity)
-                tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[seat], condition=condition)
+                tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[seat], condition=None if over_capacity else condition)
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
                 _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True)
             return booking
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
-            if _event_full(event) and "ConditionalCheckFailed" in _reasons(exc):
+            if not over_capacity and _event_full(event) and "ConditionalCheckFailed" in _reasons(exc):
+                if want == "confirmed":
+                    raise Conflict("event_full", "no seat is left; book with over_capacity true to overbook") from exc
                 return _waitlist(event, state, booking, cause)
         _backoff(attempt)
         state = _reload(contact)
@@ -215,8 +226,31 @@ def _oldest_waitlisted(event: EventModel, exclude_pk: str) -> tuple[BookingModel
     return None
 
 
-def decline(event: EventModel, state: GuestState) -> None:
+def unregister(event: EventModel, state: GuestState, cause: Cause) -> GuestState:
+    """The organiser unregisters a contact: every active booking cancelled (each promoting the
+    waitlist like a guest's cancel), then declined, so the status is `unregistered`."""
+    for booking in [b for b in state.bookings if b.status in ACTIVE]:
+        cancel(event, state, booking.booking_id, by_organiser=True)
+        state = _reload(state.contact)
+    decline(event, state, cause)
+    return _reload(state.contact)
+
+
+def booking_json(booking: BookingModel) -> dict:
+    return {
+        "booking_id": booking.booking_id,
+        "status": booking.status,
+        "ticket_code": ticket_for(booking) if booking.status != "cancelled" else None,
+        "created_at": booking.created_at,
+        "checked_in_at": booking.checked_in_at,
+        "answers": plain(booking.answers),
+        "over_capacity": bool(booking.over_capacity),
+    }
+
+
+def decline(event: EventModel, state: GuestState, cause: Cause | None = None) -> None:
     """The guest declines: unregistered. Active bookings must be cancelled first."""
+    cause = cause or Cause(kind="guest", ref="decline")
     if any(b.status in ACTIVE for b in state.bookings):
         raise Conflict("has_booking", "cancel your booking before declining")
     if state.contact.declined_at:
@@ -224,7 +258,7 @@ def decline(event: EventModel, state: GuestState) -> None:
     for attempt in range(_RETRIES):
         try:
             with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
-                _contact_update(tx, state.contact, Cause(kind="guest", ref="decline"), declined_at=now_iso())
+                _contact_update(tx, state.contact, cause, declined_at=now_iso())
             return
         except TransactWriteError as exc:
             if exc.cause_response_code != "TransactionCanceledException":

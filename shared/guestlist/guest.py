@@ -10,19 +10,8 @@ from . import bookings as booking_rules
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
 from .events import event_json, get_event
 from .fields import clean_profile
-from .models import BookingModel, ContactModel, EventModel, plain
+from .models import ContactModel, EventModel
 from .status import Status
-
-
-def _booking_json(booking: BookingModel) -> dict:
-    return {
-        "booking_id": booking.booking_id,
-        "status": booking.status,
-        "ticket_code": booking_rules.ticket_for(booking) if booking.status != "cancelled" else None,
-        "created_at": booking.created_at,
-        "checked_in_at": booking.checked_in_at,
-        "answers": plain(booking.answers),
-    }
 
 
 def _actions(event: EventModel, state: GuestState) -> dict:
@@ -44,7 +33,7 @@ def view(event: EventModel, state: GuestState) -> dict:
     contact = contact_json(state.contact, with_link=False)
     contact["personal_link"] = personal_link(state.contact)
     return {"event": event_json(event), "contact": contact, "status": state.contact.status,
-            "bookings": [_booking_json(b) for b in state.bookings], "actions": _actions(event, state)}
+            "bookings": [booking_rules.booking_json(b) for b in state.bookings], "actions": _actions(event, state)}
 
 
 def view_json(token: str) -> dict:
@@ -74,7 +63,7 @@ def book(token: str, form: dict) -> dict:
     if profile or custom:
         _update_prefill(state.contact, profile, custom)
     booking = booking_rules.book(event, state, {**profile, **custom})
-    return _booking_json(booking)
+    return booking_rules.booking_json(booking)
 
 
 def _update_prefill(contact: ContactModel, profile: dict, custom: dict) -> None:
@@ -90,7 +79,7 @@ def _update_prefill(contact: ContactModel, profile: dict, custom: dict) -> None:
 def cancel(token: str, booking_id: str) -> dict:
     event, state = _load(token)
     booking = booking_rules.cancel(event, state, booking_id)
-    return _booking_json(booking)
+    return booking_rules.booking_json(booking)
 
 
 def decline(token: str) -> str:

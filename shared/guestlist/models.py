@@ -164,6 +164,7 @@ class BookingModel(Model):
     waitlist_event = UnicodeAttribute(null=True)
     waitlist_at = UnicodeAttribute(null=True)
     permission_group = UnicodeAttribute(null=True)  # the group whose seat it holds (counted in GroupSeatModel)
+    over_capacity = BooleanAttribute(null=True)  # an organiser's deliberate overbooking
 
     by_ticket = ByTicketIndex()
     by_waitlist = ByWaitlistIndex()
