@@ -113,6 +113,7 @@ def import_(
     permission_group: Optional[str] = typer.Option(None, "--permission-group", help="Permission group for every imported row."),
     mapping: Optional[str] = typer.Option(None, "--mapping", help='Column mapping as JSON, e.g. \'{"E-Mail": "identifier"}\'.'),
     delete_missing: bool = typer.Option(False, "--delete-missing", help="Delete the event's contacts absent from the file (except those with bookings)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count against the event's contacts; write nothing (job ends 'checked')."),
     json_output: bool = typer.Option(False, "--json", help="Print exactly the import report as JSON."),
     api: str = typer.Option("http://127.0.0.1:3000", "--api", help="The running stack's HTTP API."),
     aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
@@ -120,12 +121,14 @@ def import_(
 ) -> None:
     """Import a workbook into an event of the running stack and follow the job to its end.
 
-    Exit 0 when completed (with or without errors), 1 when the import failed, 2 on usage errors.
+    Exit 0 when completed (with or without errors) or checked (--dry-run), 1 when the import failed,
+    2 on usage errors.
     """
     from .import_cmd import ImportRequest, run_import
 
     request = ImportRequest(file=file, event_id=event, mode=mode, group=group, permission_group=permission_group,
-                            mapping=mapping, delete_missing=delete_missing, api=api, aws_endpoint=aws_endpoint, key=key)
+                            mapping=mapping, delete_missing=delete_missing, dry_run=dry_run, api=api,
+                            aws_endpoint=aws_endpoint, key=key)
     raise typer.Exit(run_import(request, json_output=json_output))
 
 

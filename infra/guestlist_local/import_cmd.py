@@ -2,7 +2,8 @@
 
 The upload goes straight to the stack's import bucket with the options as S3 user metadata
 (DESIGN.md s3), exactly as an organiser's tool would; progress and the report come from the
-organiser API. Exit codes: 0 completed (with or without errors), 1 failed, 2 usage error.
+organiser API. Exit codes: 0 completed (with or without errors) or checked (--dry-run),
+1 failed, 2 usage error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import requests
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-TERMINAL = ("completed", "completed_with_errors", "failed")
+TERMINAL = ("completed", "completed_with_errors", "failed", "checked")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -34,6 +35,7 @@ class ImportRequest:
     permission_group: str | None = None
     mapping: str | None = None
     delete_missing: bool = False
+    dry_run: bool = False  # the report and counts an import would have; nothing written
     api: str = "http://127.0.0.1:3000"
     aws_endpoint: str = "http://127.0.0.1:4566"
     key: str | None = None
@@ -56,7 +58,7 @@ def metadata_for(req: ImportRequest) -> dict:
     if req.mode not in MODES:
         raise UsageError(f"--mode must be one of {', '.join(MODES)}, not {req.mode!r}")
     options = ImportOptions(mode=req.mode, group=req.group or None, permission_group=req.permission_group or None,
-                            delete_missing=req.delete_missing, mapping=mapping)
+                            delete_missing=req.delete_missing, mapping=mapping, dry_run=req.dry_run)
     return options.to_metadata()
 
 
@@ -170,8 +172,10 @@ def follow(req: ImportRequest, api: Api, key: str, console: Console, show_progre
 
 def print_summary(report: dict, console: Console, bucket: str, key: str) -> None:
     status = report["status"]
-    colour = {"completed": "green", "completed_with_errors": "yellow", "failed": "red"}[status]
+    colour = {"completed": "green", "completed_with_errors": "yellow", "failed": "red", "checked": "cyan"}[status]
     console.print(f"[bold {colour}]{status}[/]  import {report['import_id']}  ({key})")
+    if status == "checked":
+        console.print("  dry run: nothing was written; the counts are what this import would do now")
     if report.get("error"):
         console.print(f"  [red]{report['error']['code']}[/]: {report['error']['message']}")
     c = report["counts"]

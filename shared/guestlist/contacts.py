@@ -231,11 +231,16 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
     return contact
 
 
-@dataclass
+@dataclass(frozen=True)
 class RowOutcome:
     result: str  # created | updated | skipped
     code: str | None = None
     message: str | None = None
+
+
+# The mode's outcomes for a row, shared with the import's dry run (which writes nothing).
+ALREADY_EXISTS = RowOutcome("skipped", "already_exists", "create only: a contact with this identifier exists")
+NOT_FOUND = RowOutcome("skipped", "not_found", "update only: no contact with this identifier")
 
 
 def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str, profile: dict, custom: dict, *,
@@ -254,7 +259,7 @@ def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str
             return RowOutcome("created")  # this very row created it before: a redelivery
         if existing is None:
             if mode == "update":
-                return RowOutcome("skipped", "not_found", "update only: no contact with this identifier")
+                return NOT_FOUND
             contact = _new_contact(event, identifier, profile, custom, groups=groups, cause=cause, origin=op_id, now=now)
             try:
                 contact.save(condition=ContactModel.pk.does_not_exist())
@@ -265,7 +270,7 @@ def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str
                 existing = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
                 continue
         if mode == "create":
-            return RowOutcome("skipped", "already_exists", "create only: a contact with this identifier exists")
+            return ALREADY_EXISTS
         actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
         actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]
         if groups:

@@ -13,8 +13,9 @@ from email.header import Header, decode_header, make_header
 from .errors import InvalidRequest
 
 MODES = ("upsert", "create", "update")
-OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping")
-_ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing"}
+OPTION_NAMES = ("mode", "group", "permission-group", "delete-missing", "mapping", "dry-run")
+_ALIASES = {"permission_group": "permission-group", "delete_missing": "delete-missing", "dry_run": "dry-run"}
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
 def _meta_text(value: str) -> str:
@@ -39,6 +40,7 @@ class ImportOptions:
     permission_group: str | None = None
     delete_missing: bool = False
     mapping: dict | None = None
+    dry_run: bool = False  # validate and count against the event's contacts, write nothing (job ends `checked`)
 
     @classmethod
     def from_metadata(cls, metadata: dict) -> "ImportOptions":
@@ -53,9 +55,7 @@ class ImportOptions:
         mode = (meta.get("mode") or "upsert").strip().lower()
         if mode not in MODES:
             raise InvalidRequest("invalid_option", f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
-        delete_missing = (meta.get("delete-missing") or "false").strip().lower()
-        if delete_missing not in ("true", "false", "1", "0", "yes", "no"):
-            raise InvalidRequest("invalid_option", "option 'delete-missing' must be true or false", {"field": "delete-missing"})
+        delete_missing, dry_run = (_flag(meta, name) for name in ("delete-missing", "dry-run"))
         mapping = None
         if meta.get("mapping"):
             try:
@@ -66,7 +66,7 @@ class ImportOptions:
                 raise InvalidRequest("invalid_option", 'option \'mapping\' must be {"Header": "field"}', {"field": "mapping"})
         return cls(mode=mode, group=(meta.get("group") or "").strip() or None,
                    permission_group=(meta.get("permission-group") or "").strip() or None,
-                   delete_missing=delete_missing in ("true", "1", "yes"), mapping=mapping)
+                   delete_missing=delete_missing, mapping=mapping, dry_run=dry_run)
 
     def to_metadata(self) -> dict:
         """The S3 user metadata that gives these options back (what the API and the CLI upload with)."""
@@ -81,8 +81,17 @@ class ImportOptions:
             meta["delete-missing"] = "true"
         if self.mapping is not None:
             meta["mapping"] = json.dumps(self.mapping, ensure_ascii=True, separators=(",", ":"))
+        if self.dry_run:
+            meta["dry-run"] = "true"
         return meta
 
     def to_dict(self) -> dict:
         return {"mode": self.mode, "group": self.group, "permission_group": self.permission_group,
-                "delete_missing": self.delete_missing, "mapping": self.mapping}
+                "delete_missing": self.delete_missing, "mapping": self.mapping, "dry_run": self.dry_run}
+
+
+def _flag(meta: dict, name: str) -> bool:
+    value = (meta.get(name) or "false").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise InvalidRequest("invalid_option", f"option '{name}' must be true or false", {"field": name})
+    return value in _TRUE

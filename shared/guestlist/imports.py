@@ -27,7 +27,7 @@ from pynamodb.transactions import TransactWrite
 
 from . import aws
 from .clock import now_iso
-from .contacts import RowOutcome, fetch_existing, list_contacts, upsert_row
+from .contacts import ALREADY_EXISTS, NOT_FOUND, RowOutcome, fetch_existing, list_contacts, upsert_row
 from .errors import InvalidRequest, NotFound
 from .events import get_event
 from .import_options import MODES, ImportOptions  # noqa: F401  (re-exported for callers of imports)
@@ -43,7 +43,7 @@ from .models import (
 )
 from .settings import get_settings
 
-TERMINAL = ("completed", "completed_with_errors", "failed")
+TERMINAL = ("completed", "completed_with_errors", "failed", "checked")  # checked: a dry run's end
 MAX_REPORTED_ISSUES = 1000
 # SendMessageBatch takes 10 messages and 256 KiB in all: a chunk stays under a tenth of it,
 # so every batch is full (10 messages) whatever the rows hold.
@@ -64,8 +64,8 @@ def check_options_for_event(options: ImportOptions, event) -> None:
                              f"permission groups ({', '.join(sorted(defined))})", {"field": "permission-group"})
 
 
-_REQUEST_FIELDS = ("source", "filename", "mode", "group", "permission_group", "delete_missing", "mapping")
-_ACCOUNT_REQUEST_FIELDS = ("source", "account_group", "mode", "group", "permission_group", "delete_missing")
+_REQUEST_FIELDS = ("source", "filename", "mode", "group", "permission_group", "delete_missing", "mapping", "dry_run")
+_ACCOUNT_REQUEST_FIELDS = ("source", "account_group", "mode", "group", "permission_group", "delete_missing", "dry_run")
 SOURCES = ("xlsx", "accounts")
 # An account group is read and fanned out inside the organiser API's request (29 s): bounded.
 MAX_ACCOUNT_IMPORT = 5000
@@ -90,7 +90,7 @@ def _request_options(event, body: dict, allowed: tuple[str, ...]) -> tuple[dict,
         raise InvalidRequest("unknown_option", f"unknown import option(s): {', '.join(unknown)}; "
                              f"the options are {', '.join(allowed)}", {"fields": unknown})
     metadata = {}
-    for name in ("mode", "group", "permission_group", "delete_missing"):
+    for name in ("mode", "group", "permission_group", "delete_missing", "dry_run"):
         value = fields.get(name)
         if value is not None:
             metadata[name] = str(value).lower() if isinstance(value, bool) else str(value)
@@ -220,6 +220,8 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
 def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report, send: Callable[[list[dict]], int],
              extra_options: dict | None = None) -> ImportJobModel:
     """Validated rows (a workbook's or an account group's) to a running job and its chunks."""
+    if options.dry_run:
+        return _check_only(job, options, report, extra_options)
     import_id = job.import_id
     prefix = _report_prefix(job)
     issues = [i.to_dict() for i in report.issues]
@@ -256,6 +258,73 @@ def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report,
     # the workers may have counted every chunk before chunks_sent was written: they could not finish
     finish_if_done(import_id)
     return get_job(import_id)
+
+
+def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_options: dict | None) -> ImportJobModel:
+    """`dry_run`: the report and counts this import would have against the event's current
+    contacts, and the job `checked`. Reads the event's contacts once; writes no contact.
+
+    The counts are those of this moment: a contact created or booked before the real import
+    runs changes them (a create that finds it is skipped `already_exists`, a booking keeps it).
+    """
+    in_rows = {row.identifier for row in report.rows}
+    in_file = in_rows | {issue.identifier for issue in report.issues if issue.identifier}
+    existing: set[str] = set()
+    kept: list[dict] = []
+    deleted = 0
+    cursor = None
+    while True:
+        contacts, cursor = list_contacts(job.event_id, cursor=cursor, limit=500)
+        for contact in contacts:
+            if contact.identifier in in_rows:
+                existing.add(contact.identifier)
+            elif options.delete_missing and contact.identifier not in in_file:
+                if _has_bookings(contact):
+                    kept.append(_kept_issue(contact.identifier))
+                else:
+                    deleted += 1
+        if not cursor:
+            break
+    counts = report.counts()
+    would = {"created": 0, "updated": 0, "skipped": counts["skipped"]}
+    issues = [issue.to_dict() for issue in report.issues]
+    for row in report.rows:
+        known = row.identifier in existing
+        outcome = (ALREADY_EXISTS if options.mode == "create" and known else
+                   NOT_FOUND if options.mode == "update" and not known else
+                   RowOutcome("updated" if known else "created"))
+        would[outcome.result] += 1
+        if outcome.code:
+            issues.append({"row": row.row, "identifier": row.identifier, "column": None, "code": outcome.code,
+                           "message": f"Row {row.row}: {outcome.message}", "severity": outcome.result})
+    issues += kept
+    issues.sort(key=_issue_order)
+    prefix = _report_prefix(job)
+    aws.put_object(f"{prefix}/issues.json", json.dumps({"total": len(issues), "first": issues[:MAX_REPORTED_ISSUES]}).encode(),
+                   "application/json")
+    report_key = f"{prefix}/report.xlsx"
+    aws.put_object(report_key, _issues_xlsx(issues), XLSX)
+    now = now_iso()
+    try:
+        job.update(actions=[
+            ImportJobModel.options.set({**options.to_dict(), **(extra_options or {})}),
+            ImportJobModel.columns.set(report.columns),
+            ImportJobModel.rows_total.set(report.rows_total),
+            ImportJobModel.created.set(would["created"]),
+            ImportJobModel.updated.set(would["updated"]),
+            ImportJobModel.skipped.set(would["skipped"]),
+            ImportJobModel.deleted.set(deleted),
+            ImportJobModel.warnings.set(counts["warnings"]),
+            ImportJobModel.kept.set(len(kept)),
+            ImportJobModel.report_key.set(report_key),
+            ImportJobModel.status.set("checked"),
+            ImportJobModel.finished_at.set(now),
+            ImportJobModel.updated_at.set(now),
+        ], condition=ImportJobModel.status == "validating")
+    except UpdateError as exc:
+        if not _is_failed_condition(exc):
+            raise
+    return get_job(job.import_id)
 
 
 def start_account_import(event, body: dict, *, import_id: str | None = None,

@@ -312,7 +312,7 @@ class ImportJobModel(Model):
     event_id = UnicodeAttribute()
     source = UnicodeAttribute(default="xlsx")
     object_key = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # validating | running | completed | completed_with_errors | failed
+    status = UnicodeAttribute()  # validating | running | completed | completed_with_errors | failed | checked (dry run)
     error = MapAttribute(null=True)
     options = MapAttribute(default=dict)
     rows_total = NumberAttribute(default=0)

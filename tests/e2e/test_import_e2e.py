@@ -53,6 +53,19 @@ def test_guestlist_import_json_prints_the_report_of_a_finished_job(running, tmp_
     assert "completed_with_errors" in again.stdout and "already_exists" in again.stdout
 
 
+def test_guestlist_import_dry_run_reports_the_counts_and_writes_nothing(running, tmp_path):
+    event_id = _event(running)
+    book = _xlsx(tmp_path / "preview.xlsx", [["E-Mail", "Vorname"], ["lea@example.com", "Lea"], ["kaputt@", "Max"]])
+    done = _import(running, str(book), "--event", event_id, "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["status"] == "checked"
+    assert report["counts"] == {"created": 1, "updated": 0, "deleted": 0, "skipped": 1, "failed": 0}
+    assert {i["code"] for i in report["issues"]} == {"email_as_identifier", "invalid_email"}
+    contact = requests.get(f"{running.api}/events/{event_id}/contacts/lea%40example.com", headers=running.admin, timeout=10)
+    assert contact.status_code == 404
+
+
 def test_guestlist_import_exits_1_when_the_import_failed(running, tmp_path):
     event_id = _event(running)
     book = _xlsx(tmp_path / "no-id.xlsx", [["Vorname"], ["Lia"]])
