@@ -10,8 +10,8 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, unquote
 
 from guestlist.tokens import redact
@@ -24,6 +24,9 @@ log = logging.getLogger("guestlist_local")
 
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded|x-yaml|yaml|graphql)|.*\+(json|xml))$", re.I)
+
+
+_PHRASES = {s.value for s in HTTPStatus}
 
 
 def _not_found() -> tuple[int, dict[str, str], list[str], bytes]:
@@ -81,7 +84,7 @@ class HttpGateway:
         self.runtime = runtime
         self.host, self.port = host, port
         self.router = Router(topology.routes)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
         self._auth_cache: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, Any] | None]] = {}
 
@@ -89,58 +92,59 @@ class HttpGateway:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    # waitress: an event loop accepts and buffers every connection (backlog 1024), a thread pool runs the
+    # requests; the standard library's server had a backlog of 5 and reset clients under load
+    THREADS = 16
+    CONNECTION_LIMIT = 1000
+
     def start(self) -> None:
-        gateway = self
+        from waitress import wasyncore
+        from waitress.server import create_server
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
-            # the client's delayed ACK add ~40 ms to every keep-alive response
-            disable_nagle_algorithm = True
-
-            def _handle(self) -> None:
-                gateway._serve(self)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-                log.debug("http %s", redact(format % args))
-
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is the design, not news
         try:
-            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+            self._server = create_server(self._wsgi, host=self.host, port=self.port, threads=self.THREADS,
+                                         connection_limit=self.CONNECTION_LIMIT, backlog=1024, channel_timeout=300,
+                                         ident="guestlist-local", clear_untrusted_proxy_headers=False)
         except OSError:
             raise PortInUseError(f"port {self.host}:{self.port} (HTTP API) is already in use; stop the other "
                                  "process or pick another port") from None
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-gateway", daemon=True)
+        self._close_all = wasyncore.close_all
+        self._thread = threading.Thread(target=self._server.run, name="http-gateway", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+            server, self._server = self._server, None
+            server.task_dispatcher.shutdown(timeout=5)
+            self._close_all(server._map)  # the listening socket and every open connection: run() returns
+            if self._thread is not None:
+                self._thread.join(10)
 
     # request -> event -> response -----------------------------------------------------------------
-    def _serve(self, req: BaseHTTPRequestHandler) -> None:
-        length = int(req.headers.get("Content-Length") or 0)
-        body = req.rfile.read(length) if length else b""
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        target = environ.get("REQUEST_URI") or (environ.get("PATH_INFO", "/") + (
+            "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""))
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        raw_headers = [(k[5:].replace("_", "-").lower(), v) for k, v in environ.items() if k.startswith("HTTP_")]
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                raw_headers.append((key.replace("_", "-").lower(), environ[key]))
         try:
             status, headers, cookies, payload = self.handle(
-                req.command, req.path, list(req.headers.items()), body, req.client_address[0], req.request_version)
+                method, target, raw_headers, body, environ.get("REMOTE_ADDR", "127.0.0.1"), environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
         except Exception:
-            log.exception("gateway error on %s %s", req.command, redact(req.path))
+            log.exception("gateway error on %s %s", method, redact(target))
             status, headers, cookies, payload = _json_error(500, "Internal Server Error")
-        req.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                req.send_header(name, value)
-        for cookie in cookies:
-            req.send_header("Set-Cookie", cookie)
-        req.send_header("Content-Length", str(len(payload)))
-        req.end_headers()
-        if req.command != "HEAD":
-            req.wfile.write(payload)
+        out = [(name, value) for name, value in headers.items()
+               if name.lower() not in ("content-length", "connection", "transfer-encoding")]
+        out.extend(("Set-Cookie", cookie) for cookie in cookies)
+        out.append(("Content-Length", str(len(payload))))
+        start_response(f"{status} {HTTPStatus(status).phrase if status in _PHRASES else 'Status'}", out)
+        log.debug("http %s %s %s", method, redact(target), status)
+        return [b""] if method == "HEAD" else [payload]
 
     def handle(self, method: str, target: str, raw_headers: list[tuple[str, str]], body: bytes,
                source_ip: str = "127.0.0.1", protocol: str = "HTTP/1.1") -> tuple[int, dict[str, str], list[str], bytes]:
