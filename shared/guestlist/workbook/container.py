@@ -41,7 +41,7 @@ _XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0
 _ROOT_PREFIX = re.compile(rb"<(\w+:)?worksheet[\s>]")
 # The workbook relationships whose targets calamine reads besides the worksheets.
 _READ_RELATIONSHIPS = ("/sharedStrings", "/styles")
-_READ_FIXED = ("xl/sharedStrings.xml", "xl/styles.xml")
+_READ_FIXED = ("xl/sharedstrings.xml", "xl/styles.xml")
 _DECLARATIONS = ("<!DOCTYPE", "<!ENTITY")
 _MB = 1024 * 1024
 
@@ -50,6 +50,7 @@ _MB = 1024 * 1024
 class SheetPart:
     name: str
     path: str
+    hidden: bool = False  # state="hidden"/"veryHidden": lookup lists, helper data
     non_empty: bool = False
     has_formula: bool = False
     has_error: bool = False  # a cell typed t="e" (#N/A, #VALUE!...), which calamine reads as ""
@@ -189,7 +190,7 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
     if len(infos) > MAX_PARTS:
         raise WorkbookError(Code.TOO_LARGE, f"The workbook has {len(infos)} parts; the limit is {MAX_PARTS}.")
 
-    by_name = {info.filename: info for info in infos}
+    by_name = {part_name(info.filename): info for info in infos}
     if len(by_name) != len(infos):
         # Readers disagree on which of two same-named parts counts; Excel never writes them.
         raise WorkbookError(Code.UNSUPPORTED_FILE, "The file is damaged: it holds two parts with the same name.")
@@ -222,14 +223,15 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
     read_parts = _read_parts(workbook_rels, workbook_path) | set(_READ_FIXED)
 
     # Worksheets are scanned whatever their names end with: calamine reads them as XML.
-    scanned = xml_infos + [by_name[sheet.path] for sheet in sheets if sheet.path not in {i.filename for i in xml_infos}]
+    scanned = xml_infos + [by_name[sheet.path] for sheet in sheets if by_name[sheet.path] not in xml_infos]
     for info in scanned:
-        if info.filename in done:
+        name = part_name(info.filename)
+        if name in done:
             continue
-        sheet = sheet_by_path.get(info.filename)
+        sheet = sheet_by_path.get(name)
         if sheet is not None:
             _scan_sheet(data, info, budget, sheet)
-        elif info.filename in read_parts:
+        elif name in read_parts:
             _scan_part(data, info, budget)
         else:
             _scan_other_part(data, info, budget)
@@ -249,7 +251,14 @@ def _read_parts(workbook_rels: bytes | None, workbook_path: str) -> set[str]:
 
 
 def _target_path(base: str, target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+    target = target.replace("\\", "/")
+    return part_name(target if target.startswith("/") else posixpath.normpath(posixpath.join(base, target)))
+
+
+def part_name(name: str) -> str:
+    """The key a part is found by: OPC part names are case-insensitive, and some programs
+    (and zips made on Windows) write `xl\\workbook.xml`; calamine and Excel read those too."""
+    return name.replace("\\", "/").lstrip("/").lower()
 
 
 def _read_small_part(data: bytes, by_name: dict, path: str, budget: _Budget) -> bytes | None:
@@ -267,7 +276,7 @@ def _office_document_path(rels: bytes | None, by_name: dict) -> str:
     if rels is not None:
         for element in _parse(rels).iter():
             if _local(element.tag) == "Relationship" and element.get("Type", "").endswith("/officeDocument"):
-                target = element.get("Target", "").lstrip("/")
+                target = part_name(element.get("Target", ""))
                 break
     if target is None and "xl/workbook.xml" in by_name:
         target = "xl/workbook.xml"
@@ -298,7 +307,8 @@ def _worksheets(workbook_xml: bytes, workbook_rels: bytes | None, workbook_path:
         rel_id = next((value for key, value in element.attrib.items() if _local(key) == "id"), None)
         path = targets.get(rel_id or "")
         if path is not None and path in by_name:
-            sheets.append(SheetPart(name=element.get("name", ""), path=path))
+            hidden = element.get("state", "visible") != "visible"
+            sheets.append(SheetPart(name=element.get("name", ""), path=path, hidden=hidden))
     if not sheets:
         raise WorkbookError(Code.UNSUPPORTED_FILE, "The workbook has no worksheet.")
     return sheets

@@ -45,9 +45,12 @@ def choose_sheet(sheets: list[SheetPart], holds_values: Callable[[SheetPart], bo
 
     The byte scan marks a sheet non-empty when it holds any value; when two are marked,
     `holds_values` looks again at their cells: a sheet of empty strings (pasted values of
-    `=""`) or spaces looks blank to the organiser and is not a sheet with data.
+    `=""`) or spaces looks blank to the organiser and is not a sheet with data. Hidden sheets
+    (dropdown lists, lookup data) count only when no visible sheet has data.
     """
     filled = [sheet for sheet in sheets if sheet.non_empty]
+    if len(filled) > 1:
+        filled = [sheet for sheet in filled if not sheet.hidden] or filled
     if len(filled) > 1 and holds_values is not None:
         filled = [sheet for sheet in filled if holds_values(sheet)] or filled[:1]
     if len(filled) > 1:
@@ -98,14 +101,13 @@ def _read(source, options: ReadOptions, on_progress: Progress | None) -> Workboo
     first_rows = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     # iter_rows starts at row 1 but at the first used column: pad so indexes are sheet columns.
     offset = grid.start[1] if grid.start else 0
-    header_index = find_header_row(first_rows, options.mapping, options.targets or SYSTEM_TARGETS)
+    header_index, moved = find_header_row(first_rows, options.mapping, options.targets or SYSTEM_TARGETS)
     header_cells = first_rows[header_index] if first_rows else []
     headers = [""] * offset + [header_text(value) for value in header_cells]
     header_row = header_index + 1
     plan = plan_columns(headers, options.mapping, options.targets or SYSTEM_TARGETS, header_row)
     if header_index:
-        title = next((header_text(value) for _i, value in _cells_of(first_rows[0])), None)
-        plan.warnings.insert(0, rules.header_row(header_row, title))
+        plan.warnings.insert(0, rules.header_row(header_row, moved))
     formulas, errors = _formula_and_error_cells(container, sheet, plan)
     expected = grid.height
     rows = itertools.chain(first_rows[header_index + 1 :], rows)
@@ -127,29 +129,45 @@ def _cells_of(cells) -> list[tuple[int, object]]:
     return [(i, value) for i, value in enumerate(cells) if not (value == "" or (type(value) is str and not value.strip()))]
 
 
-def find_header_row(first_rows: list, mapping: dict | None, targets: Targets) -> int:
-    """0-based index of the header among the first rows.
+def find_header_row(first_rows: list, mapping: dict | None, targets: Targets) -> tuple[int, str]:
+    """(0-based index of the header among the first rows, why it is not row 1).
 
     Row 1, unless it is empty or a lone title (one non-empty cell that is not itself a column
     label): then the first row below, within HEADER_SEARCH_ROWS, with two or more cells of which
-    one names a field (a label or a key of the explicit mapping). Else row 1 all the same.
+    one names a field (a label or a key of the explicit mapping). Also when row 1 has no column
+    that could be the identifier (an identifier or e-mail label) and a row below has one, as
+    under a row of merged group headers ('Person' over A:B, 'Kontakt' over C:E). Else row 1.
     """
     if len(first_rows) < 2:
-        return 0
-    mapped = {key.strip().casefold() for key in (mapping or {})}
+        return 0, ""
+    explicit = {key.strip().casefold(): target for key, target in (mapping or {}).items()}
 
-    def names_a_field(value) -> bool:
+    def target_of(value) -> str | None:
         text = header_text(value)
-        return bool(text) and (text.casefold() in mapped or targets.lookup(text) is not None)
+        if not text:
+            return None
+        if text.casefold() in explicit:
+            return explicit[text.casefold()] or None
+        found = targets.lookup(text)
+        return found[0] if found else None
+
+    def finds_identifier(cells) -> bool:
+        return any(target_of(value) in (IDENTIFIER, "email") for _i, value in cells)
 
     top = _cells_of(first_rows[0])
-    if len(top) > 1 or (top and names_a_field(top[0][1])):
-        return 0
+    lone = not top or (len(top) == 1 and target_of(top[0][1]) is None)
+    if not lone and finds_identifier(top):
+        return 0, ""
     for index in range(1, len(first_rows)):
         cells = _cells_of(first_rows[index])
-        if len(cells) >= 2 and any(names_a_field(value) for _i, value in cells):
-            return index
-    return 0
+        if len(cells) < 2:
+            continue
+        if lone and any(target_of(value) for _i, value in cells):
+            title = header_text(top[0][1]) if top else None
+            return index, (f"row 1 holds only the title {rules.shown(title)}" if title else "row 1 is empty")
+        if not lone and finds_identifier(cells):
+            return index, "the rows above it have no identifier or e-mail column"
+    return 0, ""
 
 
 def _too_many_columns(rows, width: int, offset: int, limit: int) -> WorkbookError:
@@ -256,7 +274,8 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOp
                 blank_from = blank_to = excel_row
             continue
         if blank_from:
-            issues.append(rules.blank_row(blank_from, blank_to))
+            if rows_total:  # empty rows between the header and the first data row are spacing
+                issues.append(rules.blank_row(blank_from, blank_to))
             blank_from = 0
         rows_total += 1
         if rows_total > max_rows:
@@ -282,8 +301,10 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOp
                 first_rows.setdefault(identifier, excel_row)
             issues.append(rules.formula(excel_row, identifier, [header_at[i] for i in formula_columns]))
             continue
-        issue = rules.missing_identifier(excel_row, identifier, id_header) or rules.duplicate_identifier(
-            excel_row, identifier, id_header, first_rows
+        issue = (
+            rules.totals_row(excel_row, identifier, id_header, fields)
+            or rules.missing_identifier(excel_row, identifier, id_header)
+            or rules.duplicate_identifier(excel_row, identifier, id_header, first_rows)
         )
         if issue is None and email_header is not None and "email" in fields:
             issue = rules.invalid_email(excel_row, identifier, email_header, fields)

@@ -7,11 +7,12 @@ and a row gets at most one skipping issue, so counts add up.
 from __future__ import annotations
 
 from .codes import SKIPPED, WARNING, Code
+from .columns import normalise_label
 from .model import Issue
 from .values import normalise_email, normalise_language, normalise_phone
 
 
-def _show(value, limit: int = 60) -> str:
+def shown(value, limit: int = 60) -> str:
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -38,6 +39,24 @@ def formula(row: int, identifier: str | None, headers: list[str]) -> Issue:
     )
 
 
+# What a totals row at the foot of a list says in its identifier column (de/fr/en/it).
+TOTAL_WORDS = frozenset(normalise_label(word) for word in (
+    "Total", "Totals", "Totaux", "Totale", "Totali", "Summe", "Gesamt", "Gesamttotal", "Total général",
+    "Somme", "Sum", "Anzahl", "Nombre", "Numero totale", "Grand total", "Subtotal", "Zwischensumme",
+))
+
+
+def totals_row(row: int, identifier: str | None, header: str, fields: dict) -> Issue | None:
+    """'Total' (Summe, Totale...) in the identifier column and no e-mail: a totals row, not a guest."""
+    if not identifier or len(identifier) > 30 or fields.get("email") or normalise_label(identifier) not in TOTAL_WORDS:
+        return None
+    return Issue(
+        row, None, header, Code.TOTALS_ROW.value,
+        f"Row {row} looks like a totals row ({shown(identifier)} in column '{header}'); it is not imported.",
+        SKIPPED,
+    )
+
+
 def missing_identifier(row: int, identifier: str | None, header: str) -> Issue | None:
     if identifier:
         return None
@@ -55,7 +74,7 @@ def duplicate_identifier(row: int, identifier: str, header: str, first_rows: dic
         return None
     return Issue(
         row, identifier, header, Code.DUPLICATE_IDENTIFIER.value,
-        f"Row {row}: identifier {_show(identifier)} already appears in row {first}; this row is skipped.",
+        f"Row {row}: identifier {shown(identifier)} already appears in row {first}; this row is skipped.",
         SKIPPED,
     )
 
@@ -68,7 +87,7 @@ def invalid_email(row: int, identifier: str, header: str, fields: dict) -> Issue
     except ValueError as exc:
         return Issue(
             row, identifier, header, Code.INVALID_EMAIL.value,
-            f"Row {row}, column '{header}': {_show(value)} is not a valid email address ({exc}).",
+            f"Row {row}, column '{header}': {shown(value)} is not a valid email address ({exc}).",
             SKIPPED,
         )
     return None
@@ -82,7 +101,7 @@ def invalid_phone(row: int, identifier: str, header: str, fields: dict, region: 
     except ValueError:
         return Issue(
             row, identifier, header, Code.INVALID_PHONE.value,
-            f"Row {row}, column '{header}': {_show(value)} is not a valid phone number; "
+            f"Row {row}, column '{header}': {shown(value)} is not a valid phone number; "
             "write it with its country code, e.g. +41 79 123 45 67.",
             SKIPPED,
         )
@@ -102,16 +121,15 @@ def unknown_language(
     reason = "is not a language the event offers" if code is not None else "is not a known language"
     return Issue(
         row, identifier, header, Code.UNKNOWN_LANGUAGE.value,
-        f"Row {row}, column '{header}': {_show(value)} {reason}; the default language '{default}' is used.",
+        f"Row {row}, column '{header}': {shown(value)} {reason}; the default language '{default}' is used.",
         WARNING,
     )
 
 
-def header_row(row: int, title: str | None) -> Issue:
-    above = f"row 1 holds only the title {_show(title)}" if title else "row 1 is empty"
+def header_row(row: int, reason: str) -> Issue:
     return Issue(
         row, None, None, Code.HEADER_ROW.value,
-        f"Row {row} is used as the header row: {above}. Rows are numbered as in Excel.",
+        f"Row {row} is used as the header row: {reason}. Rows are numbered as in Excel.",
         WARNING,
     )
 

@@ -298,3 +298,68 @@ def test_a_header_starting_in_column_b_below_empty_rows_reports_excel_rows(kit):
     report = kit.read(save(book))
     assert found(report) == [(3, "header_row", None), (4, "formula", "Nachname")]
     assert [row.row for row in report.rows] == [5]
+
+
+def test_merged_group_headers_above_the_real_header_are_passed_over(kit):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Person", None, "Kontakt", None])
+    sheet.merge_cells("A1:B1")
+    sheet.merge_cells("C1:D1")
+    sheet.append(["Vorname", "Nachname", "E-Mail", "Natel"])
+    sheet.append(["Anna", "Muster", "anna@example.ch", "079 123 45 67"])
+    report = kit.read(save(book))
+    assert found(report) == [(2, "header_row", None), (2, "email_as_identifier", "E-Mail")]
+    assert "no identifier or e-mail column" in report.issues[0].message
+    assert report.rows[0].row == 3 and report.rows[0].fields["phone_mobile"] == "+41791234567"
+
+
+# ---------------------------------------------------------------- packages as other programs write them
+
+def test_part_names_with_backslashes_and_other_case_are_read(kit, simple):
+    """Some exporters (and zips made on Windows) write `xl\\worksheets\\sheet1.xml`, `[content_types].xml`."""
+    source = zipfile.ZipFile(io.BytesIO(simple))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            name = info.filename if info.filename == "_rels/.rels" else info.filename.replace("/", "\\")
+            target.writestr(name.replace("sharedStrings", "sharedstrings"), source.read(info.filename))
+    report = kit.read(out.getvalue())
+    assert report.status == "valid" and report.rows_total == 2
+
+
+def test_a_hidden_sheet_of_dropdown_lists_is_not_a_second_sheet_with_data(kit):
+    book = Workbook()
+    book.active.append(["Identifier", "Sprache"])
+    book.active.append(["A1", "Deutsch"])
+    lists = book.create_sheet("Listen")
+    for language in ("Deutsch", "Français", "Italiano"):
+        lists.append([language])
+    lists.sheet_state = "hidden"
+    report = kit.read(save(book))
+    assert report.status == "valid" and report.rows[0].fields == {"language": "de"}
+    lists_visible = load_visible(save(book))
+    assert kit.read(lists_visible).error["code"] == "multiple_sheets"
+
+
+def load_visible(data: bytes) -> bytes:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        sheet.sheet_state = "visible"
+    return save(book)
+
+
+def test_a_totals_row_at_the_foot_is_skipped_as_totals_row(kit):
+    data = kit.xlsx(["ID", "Vorname", "Personen"], ["T-1", "Anna", 2], ["T-2", "Ben", 1], [None, None, None],
+                    ["Total", None, "=SUM(C2:C3)"], ["Summe", "", 3])
+    report = kit.read(data)
+    assert found(report) == [(4, "blank_row", None), (5, "totals_row", "ID"), (6, "totals_row", "ID")]
+    assert [row.identifier for row in report.rows] == ["T-1", "T-2"]
+
+
+def test_empty_rows_between_the_header_and_the_first_guest_are_not_blank_row_warnings(kit):
+    report = kit.read(kit.xlsx(["ID", "Vorname"], [None, None], ["A1", "Anna"], [None, None], ["A2", "Ben"]))
+    assert found(report) == [(4, "blank_row", None)]
+    assert [row.row for row in report.rows] == [3, 5]
