@@ -11,9 +11,9 @@ Choices where DESIGN.md s3 is silent (each has a test in tests/unit/workbook):
 - "Name" maps to lastname only beside a first-name column; alone it is ambiguous and ignored.
 - Only the `email` column is validated as an email; an identifier that looks like an email is
   just trimmed and lower-cased.
-- A row gets at most one skipping issue (error_value, formula, totals_row, missing_identifier,
-  duplicate_identifier, invalid_email, invalid_phone, in that order); every row with an
-  identifier, skipped or not, claims it, so a later row with the same identifier is the duplicate.
+- A row gets at most one skipping issue (error_value, formula, totals_row, repeated_header,
+  missing_identifier, duplicate_identifier, invalid_email, invalid_phone, in that order); every
+  row with an identifier, skipped or not, claims it, so a later row with the same identifier is the duplicate.
 - An error cell (t="e") anywhere makes its row a row; only one in a mapped column skips it.
 - The header search also passes over an empty row 1 (not only a lone title); a lone cell that is
   itself a column label ('E-Mail' above a one-column list) is a header, not a title.
@@ -21,7 +21,8 @@ Choices where DESIGN.md s3 is silent (each has a test in tests/unit/workbook):
 - blank_row warns once per run of empty rows between two data rows; empty rows right below the
   header and trailing empty rows are silent.
 - A row whose identifier is a totals word (Total, Summe, Totale...) and that has no e-mail is
-  skipped as `totals_row`: the foot of a list is not a guest.
+  skipped as `totals_row`, and one whose identifier is the identifier column's header as
+  `repeated_header`: the foot of a list and a header pasted again are not guests.
 - Status is `valid_with_errors` when at least one row is skipped; warnings alone keep `valid`.
 - The row limit is applied before parsing to the sheet's rows holding a value (counted only when
   its </row> tags exceed it), then again to the data rows read; the column limit to calamine's

@@ -21,6 +21,7 @@ class Code(StrEnum):
     INVALID_PHONE = "invalid_phone"
     ERROR_VALUE = "error_value"  # a cell showing an Excel error (#N/A, #VALUE!...)
     TOTALS_ROW = "totals_row"  # 'Total', 'Summe'... in the identifier column: the list's foot
+    REPEATED_HEADER = "repeated_header"  # the header row again below the data
     # row-level warnings: the row is imported
     BLANK_ROW = "blank_row"
     UNKNOWN_LANGUAGE = "unknown_language"

@@ -303,6 +303,7 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOp
             continue
         issue = (
             rules.totals_row(excel_row, identifier, id_header, fields)
+            or rules.repeated_header(excel_row, identifier, id_header)
             or rules.missing_identifier(excel_row, identifier, id_header)
             or rules.duplicate_identifier(excel_row, identifier, id_header, first_rows)
         )

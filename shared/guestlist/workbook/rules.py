@@ -48,11 +48,24 @@ TOTAL_WORDS = frozenset(normalise_label(word) for word in (
 
 def totals_row(row: int, identifier: str | None, header: str, fields: dict) -> Issue | None:
     """'Total' (Summe, Totale...) in the identifier column and no e-mail: a totals row, not a guest."""
-    if not identifier or len(identifier) > 30 or fields.get("email") or normalise_label(identifier) not in TOTAL_WORDS:
+    if not identifier or len(identifier) > 30 or normalise_label(identifier) not in TOTAL_WORDS or (
+        fields.get("email") and "@" in fields["email"]
+    ):
         return None
     return Issue(
         row, None, header, Code.TOTALS_ROW.value,
         f"Row {row} looks like a totals row ({shown(identifier)} in column '{header}'); it is not imported.",
+        SKIPPED,
+    )
+
+
+def repeated_header(row: int, identifier: str | None, header: str) -> Issue | None:
+    """The header row again further down (a list pasted twice, print titles): not a guest."""
+    if not identifier or identifier.casefold() != header.casefold():
+        return None
+    return Issue(
+        row, None, header, Code.REPEATED_HEADER.value,
+        f"Row {row} repeats the header row ({shown(header)} in its identifier column); it is not imported.",
         SKIPPED,
     )
 

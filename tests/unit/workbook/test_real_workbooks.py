@@ -363,3 +363,10 @@ def test_empty_rows_between_the_header_and_the_first_guest_are_not_blank_row_war
     report = kit.read(kit.xlsx(["ID", "Vorname"], [None, None], ["A1", "Anna"], [None, None], ["A2", "Ben"]))
     assert found(report) == [(4, "blank_row", None)]
     assert [row.row for row in report.rows] == [3, 5]
+
+
+def test_the_header_row_pasted_again_below_is_skipped_as_repeated_header(kit):
+    data = kit.xlsx(["E-Mail", "Vorname"], ["a@example.ch", "Anna"], ["E-Mail", "Vorname"], ["b@example.ch", "Ben"])
+    report = kit.read(data)
+    assert found(report) == [(1, "email_as_identifier", "E-Mail"), (3, "repeated_header", "E-Mail")]
+    assert [row.identifier for row in report.rows] == ["a@example.ch", "b@example.ch"]
