@@ -236,11 +236,7 @@ def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report,
         # validation results and the switch to running in one conditional write: a rerun of a
         # running job must not reset `skipped`, which the workers have been adding to
         job.update(actions=[
-            ImportJobModel.options.set({**options.to_dict(), **(extra_options or {})}),
-            ImportJobModel.columns.set(report.columns),
-            ImportJobModel.rows_total.set(report.rows_total),
-            ImportJobModel.skipped.set(counts["skipped"]),
-            ImportJobModel.warnings.set(counts["warnings"]),
+            *_validated(options, report, extra_options, counts["skipped"]),
             ImportJobModel.issues_key.set(f"{prefix}/validation.json"),
             ImportJobModel.chunks_total.set(len(chunks)),
             ImportJobModel.status.set("running"),
@@ -258,6 +254,13 @@ def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report,
     # the workers may have counted every chunk before chunks_sent was written: they could not finish
     finish_if_done(import_id)
     return get_job(import_id)
+
+
+def _validated(options: ImportOptions, report, extra_options: dict | None, skipped: int) -> list:
+    """The job's fields the validation settles, for a run and a dry run alike."""
+    return [ImportJobModel.options.set({**options.to_dict(), **(extra_options or {})}),
+            ImportJobModel.columns.set(report.columns), ImportJobModel.rows_total.set(report.rows_total),
+            ImportJobModel.skipped.set(skipped), ImportJobModel.warnings.set(report.counts()["warnings"])]
 
 
 def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_options: dict | None) -> ImportJobModel:
@@ -307,14 +310,10 @@ def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_optio
     now = now_iso()
     try:
         job.update(actions=[
-            ImportJobModel.options.set({**options.to_dict(), **(extra_options or {})}),
-            ImportJobModel.columns.set(report.columns),
-            ImportJobModel.rows_total.set(report.rows_total),
+            *_validated(options, report, extra_options, would["skipped"]),
             ImportJobModel.created.set(would["created"]),
             ImportJobModel.updated.set(would["updated"]),
-            ImportJobModel.skipped.set(would["skipped"]),
             ImportJobModel.deleted.set(deleted),
-            ImportJobModel.warnings.set(counts["warnings"]),
             ImportJobModel.kept.set(len(kept)),
             ImportJobModel.report_key.set(report_key),
             ImportJobModel.status.set("checked"),

@@ -211,6 +211,7 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOp
     header_of = {target: header for _index, header, target in plan.read}
     header_at = {index: header for index, header, _target in plan.read}
     id_header = header_of[IDENTIFIER]
+    id_length = len(id_header)
     email_header = header_of.get("email")
     phone_header = header_of.get("phone_mobile")
     language_header = header_of.get("language")
@@ -301,9 +302,14 @@ def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOp
                 first_rows.setdefault(identifier, excel_row)
             issues.append(rules.formula(excel_row, identifier, [header_at[i] for i in formula_columns]))
             continue
+        issue = None
+        # totals_row and repeated_header only for identifiers that may be one (a cheap first look)
+        if identifier and (identifier[:3].lower() in rules.TOTAL_PREFIXES or len(identifier) == id_length):
+            issue = rules.totals_row(excel_row, identifier, id_header, fields) or rules.repeated_header(
+                excel_row, identifier, id_header
+            )
         issue = (
-            rules.totals_row(excel_row, identifier, id_header, fields)
-            or rules.repeated_header(excel_row, identifier, id_header)
+            issue
             or rules.missing_identifier(excel_row, identifier, id_header)
             or rules.duplicate_identifier(excel_row, identifier, id_header, first_rows)
         )

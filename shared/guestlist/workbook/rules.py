@@ -44,6 +44,7 @@ TOTAL_WORDS = frozenset(normalise_label(word) for word in (
     "Total", "Totals", "Totaux", "Totale", "Totali", "Summe", "Gesamt", "Gesamttotal", "Total général",
     "Somme", "Sum", "Anzahl", "Nombre", "Numero totale", "Grand total", "Subtotal", "Zwischensumme",
 ))
+TOTAL_PREFIXES = frozenset(word[:3] for word in TOTAL_WORDS)  # a word's first letters, lower-cased
 
 
 def totals_row(row: int, identifier: str | None, header: str, fields: dict) -> Issue | None:
