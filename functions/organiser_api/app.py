@@ -12,6 +12,7 @@ from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
 from organiser_bookings import router as bookings_router
+from organiser_exports import router as exports_router
 from organiser_groups import router as groups_router
 
 logger = Logger()
@@ -181,6 +182,7 @@ def get_import(event_id: str, import_id: str):
 
 app.include_router(groups_router)
 app.include_router(bookings_router)
+app.include_router(exports_router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -64,3 +64,8 @@ def send_messages(bodies: list[dict], queue_url: str | None = None) -> int:
                 raise RuntimeError(f"SQS refused {len(retry['Failed'])} message(s): {retry['Failed'][0].get('Code')}")
         sent += len(batch)
     return sent
+
+
+def upload_file(path: str, key: str, content_type: str, bucket: str | None = None) -> None:
+    """A file on disk to S3; large ones go up in multipart parts, so memory stays flat."""
+    client("s3").upload_file(path, bucket or get_settings().import_bucket, key, ExtraArgs={"ContentType": content_type})

@@ -301,6 +301,7 @@ def _check_in(event_id: str, scan: Scan, booking: BookingModel, received_at: str
     tx.update("contact", ContactModel(pk=booking.pk, sk=CONTACT_SK), actions=[
         ContactModel.attended_count.add(1), ContactModel.status.set("attended"), ContactModel.version.add(1),
         ContactModel.updated_at.set(received_at), ContactModel.last_cause.set(cause),
+        ContactModel.checked_in_at.set(ContactModel.checked_in_at | scan.scanned_at),
     ], condition=ContactModel.pk.exists())
     tx.update("counter", CheckinCounterModel(pk=counter_key(event_id, booking.pk)), actions=[CheckinCounterModel.checked_in.add(1)])
     tx.save("nonce", CheckinNonceModel(pk=nonce_key(event_id, scan.nonce), booking_pk=booking.pk, booking_sk=booking.sk,
@@ -468,6 +469,7 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
             tx.update("contact", contact, actions=[
                 ContactModel.attended_count.add(-1), ContactModel.status.set(status), ContactModel.version.add(1),
                 ContactModel.updated_at.set(at), ContactModel.last_cause.set(Cause(kind="checkin", ref=device)),
+                *([ContactModel.checked_in_at.remove()] if int(contact.attended_count or 0) <= 1 else []),
             ], condition=ContactModel.version == contact.version)
             tx.update("counter", CheckinCounterModel(pk=counter_key(event_id, booking.pk)),
                       actions=[CheckinCounterModel.checked_in.add(-1)])

@@ -118,6 +118,7 @@ class ContactModel(Model):
     confirmed_count = NumberAttribute(default=0)
     waitlisted_count = NumberAttribute(default=0)
     attended_count = NumberAttribute(default=0)
+    checked_in_at = UnicodeAttribute(null=True)  # the first accepted scan of any booking (exports read it here)
     groups = UnicodeSetAttribute(null=True)
     custom = MapAttribute(default=dict)
     last_cause = Cause(null=True)
@@ -331,6 +332,25 @@ class ImportJobModel(Model):
     report_key = UnicodeAttribute(null=True)  # S3 key of the xlsx report
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+
+
+class ExportJobModel(Model):
+    """One export of an event's contacts: requested by the API, written by the export worker."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # EXPORT#{export_id}
+    sk = UnicodeAttribute(range_key=True, default="JOB")
+    export_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    format = UnicodeAttribute()  # xlsx | csv
+    filter = MapAttribute(default=dict)
+    status = UnicodeAttribute()  # running | completed | failed
+    rows = NumberAttribute(default=0)
+    object_key = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
 
 

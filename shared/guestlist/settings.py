@@ -18,6 +18,7 @@ class Settings:
     public_base_url: str = ""
     import_chunk_size: int = 100
     ses_sender: str = "guestlist@example.com"  # verified SES identity of account-manager mails
+    export_queue_url: str = ""  # exports run asynchronously: one message per export
     # Listing contacts of one event fans out over this many index partitions, so that
     # no partition key takes more than 1/shards of an event's writes (DESIGN.md s9).
     event_shards: int = 32
@@ -38,6 +39,7 @@ class Settings:
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             import_chunk_size=int(env.get("IMPORT_CHUNK_SIZE") or 100),
             ses_sender=env.get("SES_SENDER") or cls.ses_sender,
+            export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
         )
 
 

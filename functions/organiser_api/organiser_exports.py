@@ -1,0 +1,25 @@
+"""Organiser API: asynchronous exports of an event's contacts (xlsx or CSV, with personal links)."""
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from guestlist import events, exports
+from guestlist.api import organiser_workspace
+from guestlist.edge import Edge
+from guestlist.schemas.exports import Export, ExportIn, ExportStarted
+
+router = Router()
+edge = Edge(router, tag="exports")
+
+
+@edge.post("/events/<event_id>/exports", body=ExportIn, status=202, response=ExportStarted, errors=(404,),
+           summary="Export the event's contacts",
+           description="The listing's filters select the contacts; poll the export for its file.")
+def create_export(event_id: str, body: ExportIn):
+    event = events.get_event(event_id, organiser_workspace(router))
+    return exports.request_export(event, body.format, body.filter.as_kwargs())
+
+
+@edge.get("/events/<event_id>/exports/<export_id>", response=Export, errors=(404,), summary="An export and its file")
+def get_export(event_id: str, export_id: str):
+    events.get_event(event_id, organiser_workspace(router))
+    return exports.export_json(event_id, export_id)
