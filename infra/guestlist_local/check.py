@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 
@@ -40,6 +41,9 @@ def run_check(path: str | os.PathLike, mapping_json: str | None, as_json: bool, 
         errors.print(f"[red]error:[/] no such file: {escape(path)}", highlight=False)
         return 2
 
+    # The reader logs why calamine gave up (for operators of the import function); here the
+    # report says it, so no stray line goes to stderr.
+    logging.getLogger("guestlist.workbook").addHandler(logging.NullHandler())
     options = ReadOptions(mapping=mapping)
     if not as_json and console.is_terminal and os.path.getsize(path) >= PROGRESS_MIN_BYTES:
         report = _read_with_progress(path, options, console)

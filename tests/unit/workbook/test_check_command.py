@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from rich.console import Console
 
@@ -66,3 +69,12 @@ def test_check_bad_mapping_json_exits_2(kit, tmp_path):
 def test_check_missing_file_exits_2(tmp_path):
     code, out = run(tmp_path / "nope.xlsx")
     assert code == 2 and "no such file" in out
+
+
+def test_check_of_a_file_calamine_cannot_read_prints_only_the_report():
+    damaged = Path(__file__).resolve().parents[2] / "data" / "workbooks" / "public" / "poi--60825.xlsx"
+    result = subprocess.run([sys.executable, "-c", "import sys; from guestlist_local.check import run_check; "
+                             f"sys.exit(run_check({str(damaged)!r}, None, True))"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"]["code"] == "unsupported_file"
+    assert result.stderr == ""
