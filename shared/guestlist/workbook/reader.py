@@ -94,9 +94,12 @@ def _read(source, options: ReadOptions, on_progress: Progress | None) -> Workboo
 
     grid = book.get_sheet_by_name(sheet.name)
     width = (grid.end[1] + 1) if grid.end else 0
-    rows = grid.iter_rows()
     if width > limits.max_columns:
-        raise _too_many_columns(rows, width, grid.start[1] if grid.start else 0, limits.max_columns)
+        # calamine's range also spans cells holding "" (pasted values of =""): only a value counts
+        stray = _stray_cell(grid.iter_rows(), grid.start[1] if grid.start else 0, limits.max_columns)
+        if stray is not None:
+            raise _too_many_columns(width, limits.max_columns, stray)
+    rows = grid.iter_rows()
     # The header: row 1, or the real header below a lone title (read ahead, then put back).
     first_rows = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     # iter_rows starts at row 1 but at the first used column: pad so indexes are sheet columns.
@@ -170,18 +173,22 @@ def find_header_row(first_rows: list, mapping: dict | None, targets: Targets) ->
     return 0, ""
 
 
-def _too_many_columns(rows, width: int, offset: int, limit: int) -> WorkbookError:
-    """Names the column the sheet reaches and the first cell beyond the limit, so it can be found."""
-    where = ""
+def _stray_cell(rows, offset: int, limit: int) -> str | None:
+    """The first cell beyond the column limit that shows something ('JA17'), None when all are empty."""
     for number, cells in enumerate(rows, start=1):
-        beyond = [i for i, value in _cells_of(cells) if i + offset >= limit]
+        beyond = [i for i, _value in _cells_of(cells) if i + offset >= limit]
         if beyond:
-            where = f" (the first value beyond it is in cell {column_letters(beyond[0] + offset)}{number})"
-            break
+            return f"{column_letters(beyond[0] + offset)}{number}"
+    return None
+
+
+def _too_many_columns(width: int, limit: int, cell: str) -> WorkbookError:
+    """Names the column the sheet reaches and the first cell beyond the limit, so it can be found."""
     return WorkbookError(
         Code.TOO_LARGE,
         f"The sheet uses {width} columns, up to column {column_letters(width - 1)}; the limit is {limit} "
-        f"(up to column {column_letters(limit - 1)}){where}. Delete the stray cells or columns.",
+        f"(up to column {column_letters(limit - 1)}); the first value beyond it is in cell {cell}. "
+        "Delete the stray cells or columns.",
     )
 
 

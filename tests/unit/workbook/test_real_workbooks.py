@@ -370,3 +370,11 @@ def test_the_header_row_pasted_again_below_is_skipped_as_repeated_header(kit):
     report = kit.read(data)
     assert found(report) == [(1, "email_as_identifier", "E-Mail"), (3, "repeated_header", "E-Mail")]
     assert [row.identifier for row in report.rows] == ["a@example.ch", "b@example.ch"]
+
+
+def test_empty_strings_beyond_the_column_limit_are_not_too_many_columns(kit):
+    data = kit.xlsx(["Identifier", "Vorname"], ["A1", "Anna"])
+    sheet = kit.part(data, "xl/worksheets/sheet1.xml").replace(
+        b"</row></sheetData>", b'<c r="JA2" t="inlineStr"><is><t></t></is></c></row></sheetData>', 1)
+    report = kit.read(kit.rezip(data, replace={"xl/worksheets/sheet1.xml": sheet}))
+    assert report.status == "valid" and report.rows[0].fields == {"firstname": "Anna"}
