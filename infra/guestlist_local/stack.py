@@ -31,7 +31,8 @@ class LocalStack:
     def __init__(self, template_path: str | Path | None = None, *, host: str = "127.0.0.1", aws_port: int = 4566,
                  http_port: int = 3000, data_dir: str | Path | None = None,
                  parameter_overrides: dict[str, str] | None = None, repo_root: str | Path | None = None,
-                 admin_key: str | None = None, chaos_rate: float = 0.0, chaos_seed: int | None = None):
+                 admin_key: str | None = None, chaos_rate: float = 0.0, chaos_seed: int | None = None,
+                 isolated: bool = True):
         if template_path is None:
             template_path = Path(repo_root) / "template.yaml" if repo_root else default_template_path()
         self.template_path = Path(template_path).resolve()
@@ -47,6 +48,7 @@ class LocalStack:
         self.runtime: FunctionRuntime | None = None
         self._secret_values: dict[str, str] = {}
         self.admin_key = admin_key
+        self.isolated = isolated  # False: handlers as threads of this process (benchmarks that count SDK calls)
         self.chaos_rate, self.chaos_seed = chaos_rate, chaos_seed
         self._lock = threading.Lock()
         self._running = False
@@ -92,7 +94,7 @@ class LocalStack:
                 # what only the emulator knows (queue URLs, secret and stream ARNs) completes the topology
                 self.topology = build_topology(translated, overrides, provisioned.physical)
                 apply_environment(self.endpoint_url, self.topology)
-                self.runtime = FunctionRuntime(self.topology)
+                self.runtime = FunctionRuntime(self.topology, isolated=self.isolated)
                 self.runtime.load_all()
                 self.pump = EventPump(self.topology, self.runtime, self.endpoint_url, provisioned.s3_events_queue_url)
                 restored = self.data_dir is not None and snapshot.restore(self.topology, self.endpoint_url, self.data_dir)
@@ -149,6 +151,8 @@ class LocalStack:
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
+        if self.runtime is not None:
+            self.runtime.close()
         if save and self.topology is not None and self.data_dir is not None:
             try:
                 snapshot.save(self.topology, self.endpoint_url, self.data_dir, self._secret_values)
