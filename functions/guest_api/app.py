@@ -5,13 +5,15 @@ from urllib.parse import parse_qs, urlencode
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from guestlist import guest
+from guestlist import guest, unsubscribe
 from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
+from guestlist.edge import Edge
 from guestlist.errors import GuestlistError
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
+edge = Edge(app, auth=False, tag="guest")
 
 
 def _wants_html() -> bool:
@@ -109,6 +111,30 @@ def calendar(token: str):
     body = guest.calendar(token, _lang())
     return Response(status_code=200, content_type="text/calendar; charset=utf-8", body=body.decode("utf-8"),
                     headers={**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="event.ics"'})
+
+
+# ------------------------------------------------------------------ one-click unsubscribe (RFC 8058)
+
+def _unsubscribe_page(lang: str, done: bool) -> Response:
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=unsubscribe.page_html(lang, done=done),
+                    headers={**SECURITY_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                             "form-action 'self'", "X-Frame-Options": "DENY", "X-Robots-Tag": "noindex"})
+
+
+@edge.get("/u/<token>", content_type="text/html", errors=(404,), summary="Unsubscribe page: a confirm button",
+          description="Never unsubscribes by itself (mail scanners prefetch links).")
+def unsubscribe_page(token: str):
+    return _unsubscribe_page(unsubscribe.language_of_token(token), done=False)
+
+
+@edge.post("/u/<token>", content_type="text/html", errors=(404,), summary="Unsubscribe from the workspace's campaigns",
+           description="One-click (List-Unsubscribe-Post: List-Unsubscribe=One-Click) or the page's button; idempotent. "
+                       "Transactional mails still go.")
+def unsubscribe_post(token: str):
+    result = unsubscribe.unsubscribe(token)
+    if "text/html" not in (app.current_event.headers.get("accept") or ""):
+        return json_response(200, {"unsubscribed": True})
+    return _unsubscribe_page(result["language"] if result["language"] in unsubscribe.PAGE_TEXTS else "en", done=True)
 
 
 @logger.inject_lambda_context(clear_state=True)

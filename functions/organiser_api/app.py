@@ -13,6 +13,7 @@ from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
 from organiser_bookings import router as bookings_router
 from organiser_exports import router as exports_router
+from organiser_campaigns import router as campaigns_router
 from organiser_groups import router as groups_router
 
 logger = Logger()
@@ -183,6 +184,7 @@ def get_import(event_id: str, import_id: str):
 app.include_router(groups_router)
 app.include_router(bookings_router)
 app.include_router(exports_router)
+app.include_router(campaigns_router)
 
 
 @logger.inject_lambda_context(clear_state=True)

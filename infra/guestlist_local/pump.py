@@ -496,6 +496,21 @@ class StreamPoller(_Poller):
 # --------------------------------------------------------------------------- the pump
 
 
+class SchedulesPoller(_Poller):
+    """EventBridge Scheduler's one-time schedules, fired when due (schedules.py)."""
+
+    name = "schedules"
+
+    def __init__(self, pump: "EventPump"):
+        from .schedules import SchedulePoller
+
+        super().__init__(pump)
+        self.scheduler = SchedulePoller(pump.endpoint_url)
+
+    def poll_once(self) -> bool:
+        return self.scheduler.poll_once()
+
+
 class EventPump:
     def __init__(self, topology: Topology, runtime: FunctionRuntime, endpoint_url: str, s3_events_queue_url: str,
                  async_retry_delays: tuple[float, ...] = (0.5, 1.0)):
@@ -507,7 +522,8 @@ class EventPump:
         self.s3 = S3Poller(self, s3_events_queue_url)
         self.sqs_pollers = [SqsPoller(self, m) for m in topology.mappings if m.kind == "sqs"]
         self.stream_pollers = [StreamPoller(self, m) for m in topology.mappings if m.kind == "dynamodb"]
-        self.pollers: list[_Poller] = [self.s3, *self.sqs_pollers, *self.stream_pollers]
+        self.schedules = SchedulesPoller(self)
+        self.pollers: list[_Poller] = [self.s3, *self.sqs_pollers, *self.stream_pollers, self.schedules]
         self._started = False
 
     def skip_existing_stream_records(self) -> None:

@@ -340,6 +340,8 @@ class Resolver:
             return LOCAL_API_ID
         if rtype == "AWS::ApiGatewayV2::Stage":
             return "$default"
+        if rtype == "AWS::SNS::Topic":
+            return f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{self.name(logical_id)}"
         return self.name(logical_id)
 
     def get_att(self, logical_id: str, attr: str) -> Any:
@@ -455,7 +457,11 @@ _ACCEPTED = {
 }
 # Resource types that need nothing locally: permissions and roles (everything runs as one process).
 _NO_LOCAL_EFFECT_TYPES = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::ApiGatewayV2::Stage",
-                          "AWS::Lambda::LayerVersion"}
+                          "AWS::Lambda::LayerVersion",
+                          # SES bounce/complaint notifications: the emulator sends no real mail, so nothing
+                          # bounces; tests deliver SES's notification shape to BounceFunction directly.
+                          "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SES::ConfigurationSet",
+                          "AWS::SES::ConfigurationSetEventDestination"}
 
 
 def _check_properties(logical_id: str, res: dict[str, Any]) -> dict[str, Any]:

@@ -110,8 +110,15 @@ def compose_for(entry: HistoryEntry, kind: str):
     contact = {name: getattr(state.contact, name) for name in PROFILE_FIELDS}
     confirmed = [b for b in state.bookings if b.status == "confirmed"]
     ticket = ticket_for(confirmed[-1]) if confirmed and kind in ("booking_confirmed", "promoted") else None
-    return transactional.compose(kind, event=event, contact=contact, link=personal_link(state.contact),
-                                 ticket_code=ticket, sender=sender())
+    from dataclasses import replace
+
+    from .settings import get_settings
+
+    message = transactional.compose(kind, event=event, contact=contact, link=personal_link(state.contact),
+                                    ticket_code=ticket, sender=sender())
+    if isinstance(message, mail.Mail) and get_settings().ses_configuration_set:
+        message = replace(message, configuration_set=get_settings().ses_configuration_set)  # bounces are reported
+    return message
 
 
 def deliver(entry: HistoryEntry, *, deadline: float | None = None) -> Outcome | None:

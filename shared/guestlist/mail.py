@@ -55,7 +55,9 @@ PERMANENT_REASONS = {
     "OptedOut": "opted_out",
 }
 
-SMS_MAX_CHARS = 480  # three concatenated SMS segments of Unicode text at most
+SMS_MAX_CHARS = 480
+# No folding below RFC 5322's hard limit: a folded List-Unsubscribe URL confuses some clients.
+_POLICY = SMTP.clone(max_line_length=998)  # three concatenated SMS segments of Unicode text at most
 
 
 class SendError(GuestlistError):
@@ -139,7 +141,7 @@ def build_mime(mail: Mail, *, domain: str | None = None, date: float | None = No
     wrapped in multipart/mixed. Non-ASCII headers are RFC 2047 encoded by the policy.
     """
     sender = _sender_address(mail)
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = formataddr((mail.sender_name, sender)) if mail.sender_name else sender
     msg["To"] = mail.to
     msg["Subject"] = mail.subject.replace("\r", " ").replace("\n", " ")

@@ -1,4 +1,4 @@
-"""The server secret that links and tickets derive from, fetched once per container and kept 5 minutes."""
+"""Server secrets (the link secret, the unsubscribe secret), fetched once per container and kept 5 minutes."""
 
 from __future__ import annotations
 
@@ -10,14 +10,27 @@ from .settings import get_settings
 
 _TTL_SECONDS = 300.0
 _lock = threading.Lock()
-_cached: tuple[float, bytes] | None = None
+_cached: dict[str, tuple[float, bytes]] = {}
+
+
+def secret_value(arn: str) -> bytes:
+    """One Secrets Manager call per container, secret and TTL, shared by the container's threads."""
+    with _lock:
+        hit = _cached.get(arn)
+        if hit is None or time.monotonic() - hit[0] > _TTL_SECONDS:
+            value = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+            hit = _cached[arn] = (time.monotonic(), value.encode("utf-8"))
+        return hit[1]
 
 
 def link_secret() -> bytes:
-    """One Secrets Manager call per container and TTL, shared by the container's threads."""
-    global _cached
-    with _lock:
-        if _cached is None or time.monotonic() - _cached[0] > _TTL_SECONDS:
-            value = client("secretsmanager").get_secret_value(SecretId=get_settings().link_secret_arn)["SecretString"]
-            _cached = (time.monotonic(), value.encode("utf-8"))
-        return _cached[1]
+    """Personal-link tokens and ticket codes derive from this one."""
+    return secret_value(get_settings().link_secret_arn)
+
+
+def unsubscribe_secret() -> bytes:
+    """Unsubscribe tokens derive from this one: a different secret, so neither kind of token opens the other."""
+    arn = get_settings().unsubscribe_secret_arn
+    if not arn:
+        raise RuntimeError("UNSUBSCRIBE_SECRET_ARN is not set")
+    return secret_value(arn)

@@ -22,6 +22,13 @@ class Settings:
     # Listing contacts of one event fans out over this many index partitions, so that
     # no partition key takes more than 1/shards of an event's writes (DESIGN.md s9).
     event_shards: int = 32
+    # Campaigns (DESIGN.md s11): the sender's queue, the scheduler's role, unsubscribe tokens' secret.
+    campaign_queue_url: str = ""
+    campaign_queue_arn: str = ""
+    campaign_chunk_size: int = 50
+    scheduler_role_arn: str = ""
+    unsubscribe_secret_arn: str = ""
+    ses_configuration_set: str = ""  # bounce and complaint notifications
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
@@ -40,6 +47,12 @@ class Settings:
             import_chunk_size=int(env.get("IMPORT_CHUNK_SIZE") or 100),
             ses_sender=env.get("SES_SENDER") or cls.ses_sender,
             export_queue_url=env.get("EXPORT_QUEUE_URL", ""),
+            campaign_queue_url=env.get("CAMPAIGN_QUEUE_URL", ""),
+            campaign_queue_arn=env.get("CAMPAIGN_QUEUE_ARN", ""),
+            campaign_chunk_size=int(env.get("CAMPAIGN_CHUNK_SIZE") or 50),
+            scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN", ""),
+            unsubscribe_secret_arn=env.get("UNSUBSCRIBE_SECRET_ARN", ""),
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
         )
 
 

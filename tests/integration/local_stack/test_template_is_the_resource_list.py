@@ -36,7 +36,7 @@ def test_a_queue_and_table_added_to_the_template_exist_and_changed_attributes_ap
 
 
 @pytest.mark.parametrize("resource, message", [
-    ({"Type": "AWS::SNS::Topic", "Properties": {}}, "Surprise: resource type AWS::SNS::Topic"),
+    ({"Type": "AWS::Kinesis::Stream", "Properties": {}}, "Surprise: resource type AWS::Kinesis::Stream"),
     ({"Type": "AWS::SQS::Queue", "Properties": {"RedriveAllowPolicy": {}}}, "Surprise (AWS::SQS::Queue): the local stack cannot run property RedriveAllowPolicy"),
 ])
 def test_anything_the_local_stack_cannot_run_fails_loudly_naming_the_resource(tmp_path, resource, message):

@@ -167,3 +167,10 @@ def test_html_escapes_contact_values():
     message = transactional.compose("cancelled", event=EVENT, link=LINK, sender="s@example.com",
                                     contact={"email": "a@example.org", "firstname": "<script>x</script>"})
     assert "<script>" not in message.html and "&lt;script&gt;" in message.html
+
+
+def test_a_long_unsubscribe_url_is_never_folded():
+    url = "https://guests.example.com/u/" + "A" * 300
+    raw = mail.build_mime(mail.Mail(to="a@example.org", subject="s", text="t", sender="s@example.com",
+                                    headers=mail.unsubscribe_headers(url)))
+    assert f"List-Unsubscribe: <{url}>\r\n".encode() in raw

@@ -1,0 +1,22 @@
+"""Bounce function: SES bounce and complaint notifications (through SNS) mark addresses undeliverable."""
+
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
+
+from guestlist import unsubscribe
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=SNSEvent)
+def lambda_handler(event: SNSEvent, context):
+    marked = 0
+    for record in event.records:
+        for address, kind, detail in unsubscribe.feedback_addresses(json.loads(record.sns.message)):
+            unsubscribe.mark_undeliverable(address, kind, detail)
+            marked += 1
+    logger.info("mail feedback", extra={"marked": marked})  # counts only: addresses never reach the log
+    return {"marked": marked}

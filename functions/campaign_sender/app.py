@@ -1,0 +1,29 @@
+"""Campaign sender: plan and chunk messages from the campaign queue; each recipient at most once."""
+
+import json
+import time
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from guestlist import campaign_sender
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+_deadline = {"at": None}  # this invocation's end (monotonic) minus the margin the final writes need
+
+
+def record_handler(record: SQSRecord):
+    message = json.loads(record.body)
+    # The attempt id names this delivery: a marker it finds with another id was left by a crash.
+    attempt = f"{record.message_id}:{record.attributes.approximate_receive_count}"
+    campaign_sender.handle(message, attempt=attempt, deadline=_deadline["at"])
+    logger.info("campaign message", extra={"kind": message.get("kind"), "campaign_id": message.get("campaign_id"),
+                                           "index": message.get("index")})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event, context):
+    _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 10.0)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
