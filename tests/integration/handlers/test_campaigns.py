@@ -151,7 +151,7 @@ def test_preview_renders_one_contact_in_its_language_with_its_own_link(stack, or
     assert preview["language"] == "en" and preview["subject"] == "Invitation: Gala"
     assert "On 1 June 2027, 18:00." in preview["text"] and f"/e/{token}" in preview["html"]
     assert preview["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert resolve_link(preview["text"].split("/e/")[1].split("?")[0]).contact.identifier == identifier
+    assert resolve_link(preview["text"].split("/e/")[1].split("?")[0])[0].contact.identifier == identifier
     status, fallback, _ = call(stack, organiser, "GET", event_id, "/preview", query={"identifier": other_id},
                                campaign_id=campaign["campaign_id"])
     assert fallback["language"] == "de" and "1. Juni 2027, 18:00\u00a0Uhr" in fallback["text"]
