@@ -340,10 +340,10 @@ def _scan_other_part(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> Non
             encoding = _declared_encoding(chunk, info.filename)
             if encoding is not None:
                 decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        if decoder is None:  # UTF-8 or ASCII-based: the plain byte scan
-            _refuse_declarations_bytes(chunk, previous_bytes + chunk[:TAIL])
-            previous_bytes = chunk[-TAIL:]
-        else:
+        # the byte scan always (a part may lie about its encoding), the text scan when it has one
+        _refuse_declarations_bytes(chunk, previous_bytes + chunk[:TAIL])
+        previous_bytes = chunk[-TAIL:]
+        if decoder is not None:
             text = previous_text + decoder.decode(chunk)
             _refuse_declarations(text)
             previous_text = text[-TAIL:]

@@ -378,3 +378,9 @@ def test_empty_strings_beyond_the_column_limit_are_not_too_many_columns(kit):
         b"</row></sheetData>", b'<c r="JA2" t="inlineStr"><is><t></t></is></c></row></sheetData>', 1)
     report = kit.read(kit.rezip(data, replace={"xl/worksheets/sheet1.xml": sheet}))
     assert report.status == "valid" and report.rows[0].fields == {"firstname": "Anna"}
+
+
+def test_a_part_claiming_utf16_but_holding_an_ascii_dtd_is_refused(kit, simple):
+    body = b'<?xml version="1.0" encoding="utf-16"?><!DOCTYPE x [<!ENTITY a "b">]><a/>'
+    report = kit.read(kit.rezip(simple, add={"customXml/item1.xml": body}))
+    assert report.status == "failed" and "entity" in report.error["message"]
