@@ -7,6 +7,7 @@ from guestlist import checkin, events
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
 from guestlist.clock import now_iso
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -95,5 +96,6 @@ def list_scans(event_id: str):
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(event, context):
     return app.resolve(event, context)

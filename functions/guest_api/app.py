@@ -9,6 +9,7 @@ from guestlist import guest, unsubscribe
 from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -138,5 +139,6 @@ def unsubscribe_post(token: str):
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from guestlist import accounts, guest_mail, history, notifications
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -35,6 +36,7 @@ def record_handler(record: DynamoDBRecord):
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(event, context):
     _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 3.0)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

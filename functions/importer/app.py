@@ -5,11 +5,13 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from guestlist.imports import event_id_from_key, import_id_for, read_upload, start_import
 from guestlist.models import plain
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(raw_event: dict, context):
     if "Records" not in raw_event:  # s3:TestEvent when notifications are configured
         return {"imports": []}

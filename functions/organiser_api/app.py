@@ -11,6 +11,7 @@ from guestlist.edge import Edge, given
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
+from guestlist.retry import lambda_deadline
 from organiser_bookings import router as bookings_router
 from organiser_exports import router as exports_router
 from organiser_campaigns import router as campaigns_router
@@ -188,5 +189,6 @@ app.include_router(campaigns_router)
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -14,6 +14,7 @@ from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import normalise_email
 from .models import AccountModel
+from .retry import condition_failed, retrying
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _FIELDS = {"username", "email", "firstname", "lastname", "language", "gender", "groups"}
@@ -50,9 +51,9 @@ def create_account(workspace_id: str, fields: dict) -> AccountModel:
                            groups={g.strip() for g in groups if g.strip()} or None,
                            **{k: str(fields[k]).strip() for k in ("firstname", "lastname", "language", "gender") if fields.get(k)})
     try:
-        account.save(condition=AccountModel.pk.does_not_exist())
+        retrying(lambda: account.save(condition=AccountModel.pk.does_not_exist()), what="account creation")
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("already_exists", f"an account {username!r} exists already") from exc
         raise
     return account

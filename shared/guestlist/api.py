@@ -13,7 +13,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from .errors import Forbidden, GuestlistError, InvalidRequest
+from .errors import Busy, Forbidden, GuestlistError, InvalidRequest
+from .retry import error_code, is_retryable
 
 if TYPE_CHECKING:
     from .keys import Scope
@@ -38,13 +39,14 @@ def json_response(status: int, body: dict, headers: dict | None = None) -> Respo
                     headers={**SECURITY_HEADERS, **(headers or {})})
 
 
-def error_response(code: str, message: str, status: int, detail: dict | None = None) -> Response:
+def error_response(code: str, message: str, status: int, detail: dict | None = None,
+                   headers: dict | None = None) -> Response:
     error: dict = {"code": code, "message": message}
     if detail and isinstance(detail.get("field"), str):
         error["field"] = detail["field"]
     if detail:
         error["detail"] = detail
-    return json_response(status, {"error": error})
+    return json_response(status, {"error": error}, headers)
 
 
 def install_error_handlers(app: APIGatewayHttpResolver) -> None:
@@ -52,7 +54,8 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(GuestlistError)
     def _domain(exc: GuestlistError):
-        return error_response(exc.code, exc.message, exc.status, exc.detail)
+        retry_after = {"Retry-After": "1"} if exc.status == 503 else None
+        return error_response(exc.code, exc.message, exc.status, exc.detail, headers=retry_after)
 
     @app.not_found
     def _not_found(exc: NotFoundError):
@@ -60,6 +63,9 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def _crash(exc: Exception):
+        if is_retryable(exc):  # a throttled or failing read outside any retried write: the client may try again
+            logger.warning("storage busy", extra={"error_code": error_code(exc)})
+            return _domain(Busy("busy", "the service is busy; try again in a moment", {"retryable": True}))
         logger.exception("unhandled error")
         return error_response("internal_error", "something went wrong on our side; nothing was changed twice, try again", 500)
 

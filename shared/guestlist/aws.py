@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from typing import Callable
 
 import boto3
 from botocore.config import Config
 
+from .retry import Again, retrying
 from .settings import get_settings
 
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
@@ -24,16 +26,21 @@ def client(service: str):
 
 def get_object(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
     """Body and user metadata of an object."""
-    response = client("s3").get_object(Bucket=bucket or get_settings().import_bucket, Key=key)
-    return response["Body"].read(), response.get("Metadata", {})
+
+    def read() -> tuple[bytes, dict]:
+        response = client("s3").get_object(Bucket=bucket or get_settings().import_bucket, Key=key)
+        return response["Body"].read(), response.get("Metadata", {})
+
+    return retrying(read, what="S3 read")
 
 
 def head_object(key: str, bucket: str | None = None) -> dict:
-    return client("s3").head_object(Bucket=bucket or get_settings().import_bucket, Key=key)
+    return retrying(lambda: client("s3").head_object(Bucket=bucket or get_settings().import_bucket, Key=key), what="S3 read")
 
 
 def put_object(key: str, body: bytes, content_type: str, bucket: str | None = None) -> None:
-    client("s3").put_object(Bucket=bucket or get_settings().import_bucket, Key=key, Body=body, ContentType=content_type)
+    retrying(lambda: client("s3").put_object(Bucket=bucket or get_settings().import_bucket, Key=key, Body=body,
+                                             ContentType=content_type), what="S3 write")
 
 
 def presigned_get(key: str, expires: int = 3600, bucket: str | None = None) -> str:
@@ -50,22 +57,35 @@ def presigned_put(key: str, metadata: dict, expires: int = 900, bucket: str | No
 
 
 def send_messages(bodies: list[dict], queue_url: str | None = None) -> int:
-    """SendMessageBatch in tens; raises if any message was refused (the caller retries)."""
+    """SendMessageBatch in tens (each under SQS's 256 KiB); see send_batch."""
     queue_url = queue_url or get_settings().work_queue_url
     sent = 0
     for start in range(0, len(bodies), 10):
-        batch = bodies[start:start + 10]
-        entries = [{"Id": str(i), "MessageBody": json.dumps(body, separators=(",", ":"))} for i, body in enumerate(batch)]
-        response = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries)
-        if response.get("Failed"):
-            failed = [entries[int(f["Id"])] for f in response["Failed"]]
-            retry = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=failed)
-            if retry.get("Failed"):
-                raise RuntimeError(f"SQS refused {len(retry['Failed'])} message(s): {retry['Failed'][0].get('Code')}")
-        sent += len(batch)
+        sent += send_batch(queue_url, [json.dumps(body, separators=(",", ":")) for body in bodies[start:start + 10]])
     return sent
 
 
 def upload_file(path: str, key: str, content_type: str, bucket: str | None = None) -> None:
     """A file on disk to S3; large ones go up in multipart parts, so memory stays flat."""
     client("s3").upload_file(path, bucket or get_settings().import_bucket, key, ExtraArgs={"ContentType": content_type})
+
+
+def send_batch(queue_url: str, texts: list[str], *, send: Callable[..., dict] | None = None) -> int:
+    """One SendMessageBatch (at most 10 bodies); entries SQS refused for its own reasons, throttling
+    and 5xx are sent again within the function's time. A refusal that is the sender's fault raises."""
+    send = send or client("sqs").send_message_batch
+    pending = [{"Id": str(i), "MessageBody": text} for i, text in enumerate(texts)]
+
+    def attempt() -> None:
+        nonlocal pending
+        failed = send(QueueUrl=queue_url, Entries=pending).get("Failed") or []
+        if not failed:
+            return
+        if any(f.get("SenderFault") for f in failed):
+            raise RuntimeError(f"SQS refused {len(failed)} message(s): {failed[0].get('Code')} {failed[0].get('Message', '')}")
+        by_id = {e["Id"]: e for e in pending}
+        pending = [by_id[f["Id"]] for f in failed]
+        raise Again(f"SQS did not take {len(failed)} message(s): {failed[0].get('Code')}")
+
+    retrying(attempt, what="SQS send")
+    return len(texts)

@@ -7,9 +7,8 @@ bookings never exceed capacity and nothing is read-modify-written without a cond
 
 from __future__ import annotations
 
-import random
 import secrets
-import time
+from typing import Callable, NoReturn, TypeVar
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -18,17 +17,13 @@ from .clock import now_iso
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
 from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel, plain
+from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .status import derive_status
 from .tokens import digest, ticket_code
 
 ACTIVE = ("confirmed", "waitlisted")
-_RETRIES = 25
-
-
-def _backoff(attempt: int) -> None:
-    """Full-jitter backoff: a rush on one event's seat counter makes transactions conflict."""
-    time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** attempt)))
+T = TypeVar("T")
 
 
 def ticket_for(booking: BookingModel) -> str:
@@ -64,26 +59,50 @@ def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d
     tx.update(ContactModel(pk=contact.pk, sk=CONTACT_SK), actions=actions, condition=ContactModel.version == contact.version)
 
 
-def _reasons(exc: TransactWriteError) -> list[str | None]:
-    return [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
+def _retrying_with(state: GuestState, attempt: Callable[[GuestState], T], what: str) -> T:
+    """`attempt(state)` through the retry helper, with the guest read again before every retry."""
+    first = True
+
+    def run() -> T:
+        nonlocal state, first
+        if not first:
+            state = _reload(state.contact)
+        first = False
+        return attempt(state)
+
+    return retrying(run, what=what)
+
+
+def _answer_or_again(exc: TransactWriteError) -> NoReturn:
+    """A failed condition means this attempt read a guest that has changed since: read again, try again.
+    Anything else is retried by the helper when transient, else it propagates."""
+    if condition_failed(exc):
+        raise Again("the guest changed meanwhile") from exc
+    raise exc
 
 
 def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None,
          cause: Cause | None = None, want: str | None = None, over_capacity: bool = False) -> BookingModel:
-    """Confirmed while seats last, else waitlisted. Retries only lost races on the contact.
+    """Confirmed while seats last, else waitlisted. Lost races and conflicts are tried again.
 
     An organiser may ask for a status (`want`): `waitlisted` puts the booking on the waitlist
     whatever the seats; `confirmed` is 409 `event_full` when no seat is left, unless
     `over_capacity` (a deliberate overbooking: the seat is taken without the capacity
-    condition, and the booking records it).
+    condition, and the booking records it). The booking id is fixed before the first attempt:
+    an attempt that finds it stored (an earlier one's outcome was unknown) returns it instead
+    of booking a second seat.
     """
     cause = cause or Cause(kind="guest", ref="booking")
-    for attempt in range(_RETRIES):
+    bid = booking_id or f"bk-{secrets.token_hex(8)}"
+
+    def attempt(state: GuestState) -> BookingModel:
+        stored = next((b for b in state.bookings if b.booking_id == bid), None)
+        if stored is not None:
+            return stored
         contact = state.contact
         active = [b for b in state.bookings if b.status in ACTIVE]
         if len(active) >= int(event.max_bookings_per_contact or 1):
             raise Conflict("booking_limit", f"at most {int(event.max_bookings_per_contact or 1)} booking(s) per guest")
-        bid = booking_id or f"bk-{secrets.token_hex(8)}"
         now = now_iso()
         booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
                                identifier=contact.identifier, status="confirmed",
@@ -100,15 +119,13 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
                 _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True)
             return booking
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            if not over_capacity and _event_full(event) and "ConditionalCheckFailed" in _reasons(exc):
+            if not over_capacity and condition_failed(exc) and _event_full(event):
                 if want == "confirmed":
                     raise Conflict("event_full", "no seat is left; book with over_capacity true to overbook") from exc
                 return _waitlist(event, state, booking, cause)
-        _backoff(attempt)
-        state = _reload(contact)
-    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+            _answer_or_again(exc)
+
+    return _retrying_with(state, attempt, "booking")
 
 
 def _event_full(event: EventModel) -> bool:
@@ -118,27 +135,30 @@ def _event_full(event: EventModel) -> bool:
 
 
 def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause: Cause) -> BookingModel:
-    for attempt in range(_RETRIES):
-        booking.status = "waitlisted"
-        booking.waitlist_event = event.event_id
-        booking.waitlist_at = f"{booking.created_at}#{booking.booking_id}"
+    booking.status = "waitlisted"
+    booking.waitlist_event = event.event_id
+    booking.waitlist_at = f"{booking.created_at}#{booking.booking_id}"
+
+    def attempt(state: GuestState) -> BookingModel:
+        stored = next((b for b in state.bookings if b.booking_id == booking.booking_id), None)
+        if stored is not None:
+            return stored
         try:
             with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
                 _contact_update(tx, state.contact, cause, d_waitlisted=1, clear_declined=True)
             return booking
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-        _backoff(attempt)
-        state = _reload(state.contact)
-    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+            _answer_or_again(exc)
+
+    return _retrying_with(state, attempt, "waitlisting")
 
 
 def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organiser: bool = False) -> BookingModel:
     if not by_organiser and not event.self_cancellation:
         raise Forbidden("self_cancellation_disabled", "this event does not allow guests to cancel; contact the organiser")
-    for attempt in range(_RETRIES):
+
+    def attempt(state: GuestState) -> BookingModel:
         booking = next((b for b in state.bookings if b.booking_id == booking_id), None)
         if booking is None:
             raise NotFound("booking_not_found", "no such booking for this guest")
@@ -168,11 +188,9 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
             booking.status = "cancelled"
             return booking
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-        _backoff(attempt)
-        state = _reload(state.contact)
-    raise Conflict("busy", "too many simultaneous changes to this booking; try again")
+            _answer_or_again(exc)
+
+    return _retrying_with(state, attempt, "cancellation")
 
 
 def _promote_in(tx: TransactWrite, w_booking: BookingModel, w_contact: ContactModel, now: str) -> None:
@@ -190,26 +208,28 @@ def promote_waitlist(event: EventModel, *, limit: int = 1000) -> int:
     condition, so a guest booking at the same moment never gets a seat past the waiting ones
     and the event is never overbooked. Returns how many were promoted.
     """
-    promoted = conflicts = 0
-    while promoted < limit:
+
+    def promote_one() -> bool:
+        """True when the oldest waitlisted booking got a seat; False when none waits or no seat is left."""
         found = _oldest_waitlisted(event, exclude_pk="")
         if found is None:
-            return promoted
+            return False
         try:
             with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
                 tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(1)],
                           condition=EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity))
                 _promote_in(tx, *found, now_iso())
-            promoted += 1
+            return True
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            if _event_full(event):
-                return promoted
-            conflicts += 1
-            if conflicts >= _RETRIES:
-                raise Conflict("busy", "too many simultaneous changes to the waitlist; try again") from exc
-            _backoff(conflicts)
+            if condition_failed(exc) and _event_full(event):
+                return False
+            if condition_failed(exc):
+                raise Again("the waitlist changed meanwhile") from exc
+            raise
+
+    promoted = 0
+    while promoted < limit and retrying(promote_one, what="waitlist promotion"):
+        promoted += 1
     return promoted
 
 
@@ -251,23 +271,19 @@ def booking_json(booking: BookingModel) -> dict:
 def decline(event: EventModel, state: GuestState, cause: Cause | None = None) -> None:
     """The guest declines: unregistered. Active bookings must be cancelled first."""
     cause = cause or Cause(kind="guest", ref="decline")
-    if any(b.status in ACTIVE for b in state.bookings):
-        raise Conflict("has_booking", "cancel your booking before declining")
-    if state.contact.declined_at:
-        return
-    for attempt in range(_RETRIES):
+
+    def attempt(state: GuestState) -> None:
+        if any(b.status in ACTIVE for b in state.bookings):
+            raise Conflict("has_booking", "cancel your booking before declining")
+        if state.contact.declined_at:
+            return
         try:
             with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
                 _contact_update(tx, state.contact, cause, declined_at=now_iso())
-            return
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-        _backoff(attempt)
-        state = _reload(state.contact)
-        if state.contact.declined_at:
-            return
-    raise Conflict("busy", "too many simultaneous changes; try again")
+            _answer_or_again(exc)
+
+    _retrying_with(state, attempt, "decline")
 
 
 def _reload(contact: ContactModel) -> GuestState:

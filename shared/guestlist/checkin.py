@@ -40,6 +40,7 @@ from .models import (
     HistoryModel,
     ScanModel,
 )
+from .retry import Again, carry_deadline, condition_failed, is_retryable, retrying
 from .status import derive_status
 from .tokens import digest
 
@@ -47,7 +48,6 @@ COUNTER_SHARDS = 8  # concurrent check-ins of different tickets rarely touch the
 SCAN_SHARDS = 16  # scan records of one event spread over this many partitions
 MAX_BATCH = 500
 ANNUL_WINDOW = timedelta(minutes=15)
-_TX_RETRIES = 4
 _NONCE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
@@ -234,7 +234,8 @@ def _scan_record(event_id: str, scan: Scan, received_at: str, result: str, *, re
 def _reject(event_id: str, scan: Scan, received_at: str, reason: str, *, booking: BookingModel | None = None,
             offline: bool = False, **detail) -> CheckinError:
     """Record the refused scan (one PutItem) and return the error to raise."""
-    _scan_record(event_id, scan, received_at, "rejected", reason=reason, booking=booking, offline=offline).save()
+    record = _scan_record(event_id, scan, received_at, "rejected", reason=reason, booking=booking, offline=offline)
+    retrying(record.save, what="scan record")
     return CheckinError(reason, {k: v for k, v in detail.items() if v is not None} or None)
 
 
@@ -266,7 +267,11 @@ def perform_checkin(event_id: str, scan: Scan, *, received_at: str | None = None
     booking = find_booking(scan.code)
     if booking is None or booking.event_id != event_id:
         raise _reject(event_id, scan, received_at, CheckinCode.UNKNOWN_CODE, offline=offline)
-    for _attempt in range(_TX_RETRIES):
+    current = booking
+
+    def attempt() -> CheckinResult:
+        nonlocal current
+        booking = current
         if booking.checked_in_at:
             if scan.nonce in _accepted_nonces(booking):
                 return CheckinResult(booking, scan.nonce, replay=True)
@@ -279,14 +284,18 @@ def perform_checkin(event_id: str, scan: Scan, *, received_at: str | None = None
         try:
             tx.commit()
         except TransactWriteError as exc:
-            booking = _after_lost_race(event_id, scan, booking, received_at, tx.reasons(exc), exc, offline)
-            if isinstance(booking, CheckinResult):
-                return booking
-            continue
+            if is_retryable(exc):
+                raise  # a conflict or throttling: the same transaction again
+            outcome = _after_lost_race(event_id, scan, booking, received_at, tx.reasons(exc), exc, offline)
+            if isinstance(outcome, CheckinResult):
+                return outcome
+            current = outcome
+            raise Again("the booking changed meanwhile") from exc
         booking.checked_in_at, booking.checkin_device, booking.checkin_nonce = scan.scanned_at, scan.device, scan.nonce
         booking.checkin_received_at = received_at
         return CheckinResult(booking, scan.nonce)
-    raise CheckinError(CheckinCode.ALREADY_CHECKED_IN, message="this ticket is being scanned on several devices; scan again")
+
+    return retrying(attempt, what="check-in")
 
 
 def _check_in(event_id: str, scan: Scan, booking: BookingModel, received_at: str, offline: bool) -> _Tx:
@@ -313,7 +322,7 @@ def _check_in(event_id: str, scan: Scan, booking: BookingModel, received_at: str
 
 def _after_lost_race(event_id: str, scan: Scan, booking: BookingModel, received_at: str, reasons: dict,
                      exc: TransactWriteError, offline: bool) -> BookingModel | CheckinResult:
-    """Why the transaction was cancelled, answered from the items it returned (no extra read)."""
+    """Why the transaction was cancelled (a failed condition), answered from the items it returned (no extra read)."""
     if exc.cause_response_code != "TransactionCanceledException":
         raise exc
     code = lambda label: reasons[label].code if label in reasons else None  # noqa: E731
@@ -328,8 +337,6 @@ def _after_lost_race(event_id: str, scan: Scan, booking: BookingModel, received_
         return BookingModel.from_raw_data(raw) if raw else BookingModel.get(booking.pk, booking.sk, consistent_read=True)
     if code("contact") == "ConditionalCheckFailed":  # the guest was deleted from the list; the booking stayed
         raise _reject(event_id, scan, received_at, CheckinCode.NOT_REGISTERED, booking=booking, offline=offline)
-    if any(r.code == "TransactionConflict" for r in reasons.values()):
-        return booking  # a concurrent transaction on one of the items: try again
     raise exc
 
 
@@ -350,7 +357,8 @@ def _offline_conflict(event_id: str, scan: Scan, booking: BookingModel, received
                         old_status="attended", new_status="attended", changed_at=received_at, cause="checkin",
                         cause_ref=scan.device, note=CheckinCode.OFFLINE_CONFLICT,
                         detail={**detail, "booking_id": booking.booking_id, "corrected": earlier})
-    try:
+
+    def write() -> None:
         with TransactWrite(connection=_connection()) as tx:
             tx.update(booking, actions=actions, condition=condition)
             tx.save(note, condition=HistoryModel.pk.does_not_exist())
@@ -359,8 +367,11 @@ def _offline_conflict(event_id: str, scan: Scan, booking: BookingModel, received
                     condition=CheckinNonceModel.pk.does_not_exist())
             tx.save(_scan_record(event_id, scan, received_at, "ok" if earlier else "duplicate",
                                  reason=CheckinCode.OFFLINE_CONFLICT, booking=booking, offline=True))
+
+    try:
+        retrying(write, what="offline conflict")
     except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
+        if not condition_failed(exc):
             raise
         fresh = BookingModel.get(booking.pk, booking.sk, consistent_read=True)
         if scan.nonce in _accepted_nonces(fresh):
@@ -420,7 +431,7 @@ def perform_batch(event_id: str, scans: list, *, received_at: str | None = None,
             results[index] = _one(event_id, scan, received_at, index)
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(groups)))) as pool:
-        list(pool.map(run, groups.values()))
+        list(pool.map(carry_deadline(run), groups.values()))
     return [r for r in results if r is not None]
 
 
@@ -450,7 +461,8 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
     if now - received > window:
         raise CheckinError(CheckinCode.ANNUL_WINDOW_PASSED, {"checked_in_at": claim.scanned_at})
     at = _iso(now)
-    for _attempt in range(_TX_RETRIES):
+
+    def attempt() -> BookingModel:
         state = load_state_by_pk(claim.booking_pk)
         booking = next((b for b in (state.bookings if state else []) if b.sk == claim.booking_sk), None)
         if state is None or booking is None or not booking.checked_in_at:
@@ -480,14 +492,15 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
             tx.save("scan", record)
             tx.commit()
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            if "claim" in tx.reasons(exc):
+            if not condition_failed(exc):
+                raise  # a conflict or throttling is tried again by the helper
+            if getattr(tx.reasons(exc).get("claim"), "code", None) == "ConditionalCheckFailed":
                 raise CheckinError(CheckinCode.ALREADY_ANNULLED) from None
-            continue
+            raise Again("the guest changed meanwhile") from exc
         booking.checked_in_at = None
         return booking
-    raise CheckinError(CheckinCode.ALREADY_CHECKED_IN, message="the guest kept changing; try again")
+
+    return retrying(attempt, what="annulment")
 
 
 # ------------------------------------------------------------------ the door's reads

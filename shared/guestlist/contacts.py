@@ -30,6 +30,7 @@ from .models import (
     event_shard,
     plain,
 )
+from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .settings import get_settings
 from .status import Status
@@ -90,7 +91,7 @@ _BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="beside")
 def rotate_link(event_id: str, identifier: str, cause: Cause) -> ContactModel:
     contact = get_contact(event_id, identifier)
     version = int(contact.link_version) + 1
-    contact.update(
+    retrying(lambda: contact.update(
         actions=[
             ContactModel.link_version.set(version),
             ContactModel.link_hash.set(_link_hash(event_id, contact.identifier, version)),
@@ -99,7 +100,7 @@ def rotate_link(event_id: str, identifier: str, cause: Cause) -> ContactModel:
             ContactModel.last_cause.set(cause),
         ],
         condition=ContactModel.link_version == version - 1,
-    )
+    ), what="link rotation")
     return contact
 
 
@@ -223,9 +224,9 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
     contact = _new_contact(event, identifier, profile, custom, groups=[g.strip() for g in groups if g.strip()],
                            cause=cause, origin=None, now=now_iso())
     try:
-        contact.save(condition=ContactModel.pk.does_not_exist())
+        retrying(lambda: contact.save(condition=ContactModel.pk.does_not_exist()), what="contact creation")
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("already_exists", "a contact with this identifier exists in this event") from exc
         raise
     return contact
@@ -233,7 +234,7 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
 
 @dataclass(frozen=True)
 class RowOutcome:
-    result: str  # created | updated | skipped
+    result: str  # created | updated | skipped | failed (a dead-lettered chunk's row that cannot be written)
     code: str | None = None
     message: str | None = None
 
@@ -248,13 +249,15 @@ def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str
     """One conditional write for one import row. Replays give the same outcome.
 
     `existing` comes from one BatchGet per chunk; a race with another writer is settled
-    by the write's condition and one retry on the other path.
+    by the write's condition and another attempt on the other path.
     """
     groups = [g for g in groups if g]
     if permission_group:
         profile = {**profile, "permission_group": permission_group}
     now = now_iso()
-    for _attempt in range(3):
+
+    def attempt() -> RowOutcome:
+        nonlocal existing
         if existing is not None and existing.origin == op_id:
             return RowOutcome("created")  # this very row created it before: a redelivery
         if existing is None:
@@ -265,10 +268,10 @@ def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str
                 contact.save(condition=ContactModel.pk.does_not_exist())
                 return RowOutcome("created")
             except PutError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
-                existing = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
-                continue
+                existing = _read_contact(contact.pk)
+                raise Again("created meanwhile") from exc
         if mode == "create":
             return ALREADY_EXISTS
         actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
@@ -280,10 +283,19 @@ def upsert_row(event: EventModel, existing: ContactModel | None, identifier: str
             existing.update(actions=actions, condition=ContactModel.pk.exists())
             return RowOutcome("updated")
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
-            existing = None  # deleted meanwhile: create it
-    return RowOutcome("skipped", "conflict", "the contact kept changing during the import; import it again")
+            existing = None
+            raise Again("deleted meanwhile: create it") from exc
+
+    return retrying(attempt, what="import row")
+
+
+def _read_contact(pk: str) -> ContactModel | None:
+    try:
+        return ContactModel.get(pk, CONTACT_SK, consistent_read=True)
+    except ContactModel.DoesNotExist:
+        return None
 
 
 def fetch_existing(event_id: str, identifiers: list[str]) -> dict[str, ContactModel]:
@@ -302,9 +314,10 @@ def record_visit(state: GuestState) -> bool:
     if contact.status == Status.OPEN:
         actions.append(ContactModel.status.set(Status.ACCESSED.value))
     try:
-        contact.update(actions=actions, condition=ContactModel.accessed_at.does_not_exist() & (ContactModel.status == contact.status))
+        retrying(lambda: contact.update(actions=actions, condition=ContactModel.accessed_at.does_not_exist()
+                                        & (ContactModel.status == contact.status)), what="visit")
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -354,7 +367,7 @@ def update_contact(event_id: str, workspace_id: str, identifier: str, fields: di
     if not actions:
         return contact
     actions += [ContactModel.version.add(1), ContactModel.updated_at.set(now_iso()), ContactModel.last_cause.set(cause)]
-    contact.update(actions=actions, condition=ContactModel.pk.exists())
+    retrying(lambda: contact.update(actions=actions, condition=ContactModel.pk.exists()), what="contact update")
     return contact
 
 
@@ -367,12 +380,14 @@ def delete_contact(event_id: str, workspace_id: str, identifier: str, cause: Cau
     if any(b.status in ("confirmed", "waitlisted") for b in state.bookings):
         raise Conflict("has_bookings", "the contact has a booking; cancel it first")
     contact = state.contact
-    contact.update(actions=[ContactModel.last_cause.set(cause), ContactModel.updated_at.set(now_iso())])
+    retrying(lambda: contact.update(actions=[ContactModel.last_cause.set(cause), ContactModel.updated_at.set(now_iso())]),
+             what="contact deletion")
     try:
-        contact.delete(condition=(ContactModel.confirmed_count == 0) & (ContactModel.waitlisted_count == 0))
+        retrying(lambda: contact.delete(condition=(ContactModel.confirmed_count == 0) & (ContactModel.waitlisted_count == 0)),
+                 what="contact deletion")
     except Exception as exc:  # noqa: BLE001 - a booking arrived meanwhile
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("has_bookings", "the contact has a booking; cancel it first") from exc
         raise
     for booking in state.bookings:
-        booking.delete()
+        retrying(booking.delete, what="contact deletion")

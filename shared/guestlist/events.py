@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import EventModel, GroupSeatModel, WorkspaceEventModel
+from .retry import cancellation_codes, condition_failed, retrying
 
 LANGUAGES = ("de", "fr", "en", "it")
 _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -221,15 +222,19 @@ def create_event(workspace_id: str, fields: dict) -> tuple[EventModel, list[dict
     if event.default_language not in event.languages:
         event.languages = [*event.languages, event.default_language]
     listing = WorkspaceEventModel(pk=f"WS#{workspace_id}", sk=f"EVENT#{event_id}", event_id=event_id, name=event.name)
-    try:
+
+    def write() -> None:
         with TransactWrite(connection=EventModel._get_connection().connection) as tx:
             tx.save(event, condition=EventModel.pk.does_not_exist())
             tx.save(listing)
             for group in permission_groups(event):
                 if group.get("capacity") is not None:
                     tx.save(GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{group['name']}", confirmed=0, capacity=group["capacity"]))
+
+    try:
+        retrying(write, what="event creation")  # a conflict or throttling is tried again, not taken for "exists"
     except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
+        if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:  # the event item (first put) exists
             raise Conflict("event_exists", f"event {event_id!r} exists already") from exc
         raise
     return event, warnings
@@ -289,9 +294,9 @@ def update_event(event_id: str, workspace_id: str, fields: dict) -> tuple[EventM
         condition &= EventModel.confirmed_count <= int(fields["capacity"])
     if "access_json" not in attrs:
         try:
-            event.update(actions=actions, condition=condition)
+            retrying(lambda: event.update(actions=actions, condition=condition), what="event update")
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 fresh = get_event(event_id, workspace_id)
                 raise _below_confirmed(int(fields["capacity"]), int(fresh.confirmed_count or 0)) from exc
             raise
@@ -306,7 +311,8 @@ def _update_with_groups(event: EventModel, attrs: dict, actions: list, condition
     before = {g["name"]: g.get("capacity") for g in permission_groups(event)}
     after = {g["name"]: g.get("capacity") for g in (json.loads(attrs["access_json"]) if attrs["access_json"] else [])}
     changed = [name for name in set(before) | set(after) if before.get(name) != after.get(name)]
-    try:
+
+    def write() -> None:
         with TransactWrite(connection=EventModel._get_connection().connection) as tx:
             tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=actions, condition=condition)
             for name in changed[:90]:
@@ -317,10 +323,13 @@ def _update_with_groups(event: EventModel, attrs: dict, actions: list, condition
                 else:
                     tx.update(seat, actions=[GroupSeatModel.capacity.set(capacity)],
                               condition=GroupSeatModel.confirmed.does_not_exist() | (GroupSeatModel.confirmed <= capacity))
+
+    try:
+        retrying(write, what="event update")
     except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
+        if not condition_failed(exc):
             raise
-        reasons = [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
+        reasons = cancellation_codes(exc)
         if reasons and reasons[0] == "ConditionalCheckFailed" and fields.get("capacity") is not None:
             raise _below_confirmed(int(fields["capacity"]), int(get_event(event.event_id).confirmed_count or 0)) from exc
         raise Conflict("capacity_below_confirmed", "a permission group's capacity is below its confirmed bookings; "

@@ -11,6 +11,7 @@ from .contacts import GuestState, contact_json, personal_link, record_visit, res
 from .events import event_json, get_event
 from .fields import clean_profile
 from .models import ContactModel, EventModel
+from .retry import retrying
 from .status import Status
 
 
@@ -73,7 +74,7 @@ def _update_prefill(contact: ContactModel, profile: dict, custom: dict) -> None:
     actions = [getattr(ContactModel, k).set(v) for k, v in profile.items()]
     actions += [ContactModel.custom[k].set(v) for k, v in custom.items()]
     actions.append(ContactModel.updated_at.set(now_iso()))
-    contact.update(actions=actions, condition=ContactModel.pk.exists())
+    retrying(lambda: contact.update(actions=actions, condition=ContactModel.pk.exists()), what="form answers")
 
 
 def cancel(token: str, booking_id: str) -> dict:

@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from .errors import GuestlistError
+from .retry import condition_failed, retrying
 
 # The rules below (which change makes which entry) need no storage; the models, which read the
 # deployment's settings, are imported where entries are written and read.
@@ -135,25 +136,23 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
 
     item = _item(entry, notify)
     deltas = entry.group_deltas()
-    if not deltas:
-        try:
+
+    def write() -> None:
+        if not deltas:
             item.save(condition=HistoryModel.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-    try:
+            return
         with TransactWrite(connection=HistoryModel._get_connection().connection) as tx:
             tx.save(item, condition=HistoryModel.pk.does_not_exist())
             for group, (d_expected, d_checked) in sorted(deltas.items()):
                 tx.update(GroupCounterModel(pk=f"GROUPS#{entry.event_id}", sk=f"GROUP#{group}"),
                           actions=[GroupCounterModel.group.set(group), GroupCounterModel.expected.add(d_expected),
                                    GroupCounterModel.checked_in.add(d_checked)])
-    except TransactWriteError as exc:
-        reasons = list(getattr(exc, "cancellation_reasons", None) or [])
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            return False
+
+    try:
+        retrying(write, what="history entry")
+    except (PutError, TransactWriteError) as exc:
+        if condition_failed(exc):
+            return False  # the entry (the only conditional item) is there: written by an earlier delivery
         raise
     return True
 
@@ -174,10 +173,11 @@ def mark_notified(entry: HistoryEntry, outcome: str) -> None:
     from .models import HistoryModel
 
     try:
-        HistoryModel(pk=entry.pk, sk=entry.sk).update(actions=[HistoryModel.notify.set(outcome)],
-                                                       condition=HistoryModel.notify == "pending")
+        retrying(lambda: HistoryModel(pk=entry.pk, sk=entry.sk).update(actions=[HistoryModel.notify.set(outcome)],
+                                                                        condition=HistoryModel.notify == "pending"),
+                 what="notification mark")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 

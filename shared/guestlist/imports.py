@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Callable, Iterable
@@ -41,6 +39,7 @@ from .models import (
     ImportJobModel,
     plain,
 )
+from .retry import cancellation_codes, carry_deadline, condition_failed, is_transient, retrying
 from .settings import get_settings
 
 TERMINAL = ("completed", "completed_with_errors", "failed", "checked")  # checked: a dry run's end
@@ -157,10 +156,6 @@ def read_upload(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
         raise
 
 
-def _is_failed_condition(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 # ------------------------------------------------------------------ the import function
 
 def start_import(*, import_id: str, event_id: str | None, object_key: str,
@@ -177,9 +172,9 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event_id or "", object_key=object_key,
                          status="validating", created_at=now, updated_at=now)
     try:
-        job.save(condition=ImportJobModel.pk.does_not_exist())
+        retrying(lambda: job.save(condition=ImportJobModel.pk.does_not_exist()), what="import job")
     except PutError as exc:
-        if not _is_failed_condition(exc):
+        if not condition_failed(exc):
             raise
         job = get_job(import_id)
         if job.status in TERMINAL:
@@ -194,7 +189,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
         event = get_event(event_id)
     except NotFound:
         return _fail(job, "event_not_found", f"no event {event_id!r}: create it before importing")
-    EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{import_id}", import_id=import_id).save()
+    _list_import(event_id, job)
     try:
         body, metadata = read_object()
     except NotFound as exc:
@@ -235,24 +230,22 @@ def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report,
     try:
         # validation results and the switch to running in one conditional write: a rerun of a
         # running job must not reset `skipped`, which the workers have been adding to
-        job.update(actions=[
+        retrying(lambda: job.update(actions=[
             *_validated(options, report, extra_options, counts["skipped"]),
             ImportJobModel.issues_key.set(f"{prefix}/validation.json"),
             ImportJobModel.chunks_total.set(len(chunks)),
             ImportJobModel.status.set("running"),
             ImportJobModel.updated_at.set(now_iso()),
-        ], condition=ImportJobModel.status == "validating")
+        ], condition=ImportJobModel.status == "validating"), what="import job")
     except UpdateError as exc:
-        if not _is_failed_condition(exc):
+        if not condition_failed(exc):
             raise
         job.refresh(consistent_read=True)
         if job.status != "running":
             return job
     if chunks:
         send(chunks)
-    job.update(actions=[ImportJobModel.chunks_sent.set(len(chunks)), ImportJobModel.updated_at.set(now_iso())])
-    # the workers may have counted every chunk before chunks_sent was written: they could not finish
-    finish_if_done(import_id)
+    _mark_sent(job, len(chunks))
     return get_job(import_id)
 
 
@@ -309,7 +302,7 @@ def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_optio
     aws.put_object(report_key, _issues_xlsx(issues), XLSX)
     now = now_iso()
     try:
-        job.update(actions=[
+        retrying(lambda: job.update(actions=[
             *_validated(options, report, extra_options, would["skipped"]),
             ImportJobModel.created.set(would["created"]),
             ImportJobModel.updated.set(would["updated"]),
@@ -319,11 +312,30 @@ def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_optio
             ImportJobModel.status.set("checked"),
             ImportJobModel.finished_at.set(now),
             ImportJobModel.updated_at.set(now),
-        ], condition=ImportJobModel.status == "validating")
+        ], condition=ImportJobModel.status == "validating"), what="import job")
     except UpdateError as exc:
-        if not _is_failed_condition(exc):
+        if not condition_failed(exc):
             raise
     return get_job(job.import_id)
+
+
+def _mark_sent(job: ImportJobModel, chunks: int) -> None:
+    """`chunks_sent` races the workers' counting transactions on the job item (real DynamoDB refuses
+    the write while one runs: retried). Whoever writes last finishes: each side writes, then reads
+    strongly, so at least one of them sees every chunk both sent and counted."""
+    try:
+        retrying(lambda: job.update(actions=[ImportJobModel.chunks_sent.set(chunks), ImportJobModel.updated_at.set(now_iso())],
+                                    condition=ImportJobModel.status == "running"), what="chunks sent")
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        return  # finished already (a job without chunks, finished by a rerun)
+    finish_if_done(job.import_id)
+
+
+def _list_import(event_id: str, job: ImportJobModel) -> None:
+    item = EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{job.import_id}", import_id=job.import_id)
+    retrying(item.save, what="import listing")
 
 
 def start_account_import(event, body: dict, *, import_id: str | None = None,
@@ -353,8 +365,8 @@ def start_account_import(event, body: dict, *, import_id: str | None = None,
     now = now_iso()
     job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event.event_id, source="accounts",
                          status="validating", created_at=now, updated_at=now)
-    job.save(condition=ImportJobModel.pk.does_not_exist())
-    EventImportModel(pk=f"EVENT#{event.event_id}", sk=f"IMPORT#{job.created_at}#{import_id}", import_id=import_id).save()
+    retrying(lambda: job.save(condition=ImportJobModel.pk.does_not_exist()), what="import job")
+    _list_import(event.event_id, job)
     return _fan_out(job, event.event_id, options, report, send or send_chunks, extra_options={"account_group": group})
 
 
@@ -421,18 +433,7 @@ def send_chunks(bodies: list[dict], queue_url: str | None = None) -> int:
 
 
 def _send_batch(sqs, queue_url: str, texts: list[str]) -> int:
-    entries = [{"Id": str(i), "MessageBody": t} for i, t in enumerate(texts)]
-    for attempt in range(4):
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        failed = response.get("Failed") or []
-        if not failed:
-            return len(texts)
-        if any(f.get("SenderFault") for f in failed) or attempt == 3:
-            raise RuntimeError(f"SQS refused {len(failed)} chunk message(s): {failed[0].get('Code')} {failed[0].get('Message', '')}")
-        by_id = {e["Id"]: e for e in entries}
-        entries = [by_id[f["Id"]] for f in failed]
-        time.sleep(0.1 * 2 ** attempt)
-    return len(texts)
+    return aws.send_batch(queue_url, texts, send=sqs.send_message_batch)
 
 
 def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = None) -> ImportJobModel:
@@ -445,9 +446,9 @@ def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = N
     if columns is not None:
         actions.append(ImportJobModel.columns.set(columns))
     try:
-        job.update(actions=actions, condition=ImportJobModel.status == "validating")
+        retrying(lambda: job.update(actions=actions, condition=ImportJobModel.status == "validating"), what="import job")
     except UpdateError as exc:
-        if not _is_failed_condition(exc):
+        if not condition_failed(exc):
             raise
         job.refresh(consistent_read=True)
     return job
@@ -455,8 +456,13 @@ def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = N
 
 # ------------------------------------------------------------------ the upsert worker
 
-def process_chunk(message: dict) -> dict:
-    """Write one chunk's rows (one conditional write each) and count them once. Returns the chunk's counts."""
+def process_chunk(message: dict, *, dead_letter_reason: str | None = None) -> dict:
+    """Write one chunk's rows (one conditional write each) and count them once. Returns the chunk's counts.
+
+    With `dead_letter_reason` (the chunk's last run, from the dead-letter queue) a row that still
+    cannot be written is counted failed with `processing_failed` instead of failing the chunk;
+    the rows that are written count as what they became. Transient faults still fail the chunk.
+    """
     import_id, index = message["import_id"], int(message["chunk"])
     marker_key = f"CHUNK#{index:06d}"
     if _marker_exists(import_id, marker_key):
@@ -478,15 +484,20 @@ def process_chunk(message: dict) -> dict:
     # The rows of a chunk have distinct identifiers (the reader skips duplicates), so their writes
     # are independent: a few in flight at once hide the round trips. A row that raises fails the
     # chunk after the others ended; the redelivery writes it again (replays are harmless).
-    futures = [_writer_pool().submit(write, r) for r in rows]
+    futures = [_writer_pool().submit(carry_deadline(write), r) for r in rows]
     wait(futures)  # none still writing when this delivery fails and the next one starts
     for r, future in zip(rows, futures):
-        outcome = future.result()  # the first row that raised fails the chunk
+        try:
+            outcome = future.result()  # the first row that raised fails the chunk
+        except Exception as exc:  # noqa: BLE001 - a row the last run cannot write either is reported, not retried
+            if dead_letter_reason is None or is_transient(exc):
+                raise
+            outcome = _unwritable(dead_letter_reason)
         counts[outcome.result] += 1
         if outcome.code:
             issues.append({"row": r["row"], "identifier": r["identifier"], "column": None, "code": outcome.code,
                            "message": f"Row {r['row']}: {outcome.message}", "severity": outcome.result})
-    _count_chunk(import_id, marker_key, "processed", counts, issues)
+    _count_chunk(import_id, marker_key, "processing_failed" if counts["failed"] else "processed", counts, issues)
     finish_if_done(import_id)
     return counts
 
@@ -510,15 +521,29 @@ def _as_text(fields: dict) -> dict:
 
 
 def record_dead_chunk(message: dict, reason: str) -> None:
-    """A chunk that exhausted its retries: its rows are failed with `processing_failed` (unless it was counted)."""
+    """A chunk that exhausted its deliveries gets a last run: rows that were (or now are) written count
+    as what they became; only a row that still cannot be written is failed (`processing_failed`).
+    A transient fault fails this record too (the dead-letter queue delivers it again), so no written
+    row is ever reported failed. When the chunk cannot run at all (its event or import is gone, the
+    message is malformed), none of its rows was written: all are failed, so the job still ends."""
+    try:
+        process_chunk(message, dead_letter_reason=reason)
+        return
+    except Exception as exc:  # noqa: BLE001 - transient faults propagate; the rest fail the rows below
+        if is_transient(exc):
+            raise
     import_id, index = message["import_id"], int(message["chunk"])
     rows = message.get("rows", [])
-    issues = [{"row": r["row"], "identifier": r["identifier"], "column": None, "code": "processing_failed",
-               "message": f"Row {r['row']}: could not be written ({reason}); import the file again to retry it",
-               "severity": "failed"} for r in rows]
+    failed = _unwritable(reason)
+    issues = [{"row": r["row"], "identifier": r["identifier"], "column": None, "code": failed.code,
+               "message": f"Row {r['row']}: {failed.message}", "severity": "failed"} for r in rows]
     _count_chunk(import_id, f"CHUNK#{index:06d}", "processing_failed",
                  {"created": 0, "updated": 0, "skipped": 0, "failed": len(rows)}, issues)
     finish_if_done(import_id)
+
+
+def _unwritable(reason: str) -> RowOutcome:
+    return RowOutcome("failed", "processing_failed", f"could not be written ({reason}); import the file again to retry it")
 
 
 def _marker_exists(import_id: str, marker_key: str) -> bool:
@@ -529,38 +554,35 @@ def _marker_exists(import_id: str, marker_key: str) -> bool:
         return False
 
 
-def _reasons(exc: TransactWriteError) -> list[str | None]:
-    return [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
-
-
 def _count_chunk(import_id: str, marker_key: str, outcome: str, counts: dict, issues: list[dict]) -> bool:
     """Marker + counters in one transaction: False when this chunk was counted already.
 
     Chunks of one import finish concurrently and all touch the job item, so a transaction
-    may be cancelled by a conflict: that is retried here, never taken for "counted".
+    may be cancelled by a conflict: that is retried (within the function's time, else the
+    chunk fails and comes back), never taken for "counted".
     """
     marker = ChunkResultModel(pk=_job_key(import_id), sk=marker_key, outcome=outcome, issues=json.dumps(issues),
                               created_at=now_iso(), **counts)
-    for attempt in range(8):
-        try:
-            with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
-                tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
-                tx.update(ImportJobModel(pk=_job_key(import_id), sk="JOB"), actions=[
-                    ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
-                    ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
-                    ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
-                    condition=ImportJobModel.pk.exists())
-            return True
-        except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return False  # the marker exists: counted by an earlier delivery
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise NotFound("import_not_found", f"no import {import_id!r} to count chunk {marker_key} in") from exc
-            if attempt == 7:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * 2 ** min(attempt, 4))
-    return False
+
+    def write() -> None:
+        with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
+            tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
+            tx.update(ImportJobModel(pk=_job_key(import_id), sk="JOB"), actions=[
+                ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
+                ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
+                ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
+                condition=ImportJobModel.pk.exists())
+
+    try:
+        retrying(write, what="chunk count")
+        return True
+    except TransactWriteError as exc:
+        reasons = cancellation_codes(exc)
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return False  # the marker exists: counted by an earlier delivery
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise NotFound("import_not_found", f"no import {import_id!r} to count chunk {marker_key} in") from exc
+        raise
 
 
 # ------------------------------------------------------------------ finishing
@@ -594,12 +616,12 @@ def finish(job: ImportJobModel) -> None:
     status = "completed_with_errors" if int(job.skipped) + int(job.failed) else "completed"
     now = now_iso()
     try:
-        job.update(actions=[ImportJobModel.status.set(status), ImportJobModel.kept.set(len(kept)),
-                            ImportJobModel.report_key.set(report_key),
-                            ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)],
-                   condition=ImportJobModel.status == "running")
+        retrying(lambda: job.update(actions=[ImportJobModel.status.set(status), ImportJobModel.kept.set(len(kept)),
+                                             ImportJobModel.report_key.set(report_key),
+                                             ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)],
+                                    condition=ImportJobModel.status == "running"), what="import finish")
     except UpdateError as exc:
-        if not _is_failed_condition(exc):
+        if not condition_failed(exc):
             raise
 
 
@@ -676,16 +698,17 @@ def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[d
             tx.update(job_ref, actions=[ImportJobModel.deleted.add(len(batch))])
 
     try:
-        run(contacts)
+        retrying(lambda: run(contacts), what="delete-missing")
         return []
-    except TransactWriteError:
-        pass
+    except TransactWriteError as exc:
+        if not condition_failed(exc):
+            raise
     kept = []
     for contact in contacts:
         try:
-            run([contact])
+            retrying(lambda: run([contact]), what="delete-missing")
         except TransactWriteError as exc:
-            if _reasons(exc)[:1] != ["ConditionalCheckFailed"]:
+            if not condition_failed(exc):
                 raise
             try:
                 current = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)

@@ -14,6 +14,7 @@ from pynamodb.transactions import TransactWrite
 from .clock import now_iso
 from .errors import NotFound
 from .models import EventKeyModel, KeyModel
+from .retry import retrying
 from .tokens import digest, new_api_key
 
 
@@ -50,8 +51,9 @@ def resolve_key(key: str) -> Scope | None:
 
 def ensure_organiser_key(workspace_id: str, key: str, label: str = "admin") -> None:
     """Register a known organiser key (GUESTLIST_ADMIN_KEY); idempotent."""
-    KeyModel(pk=f"KEY#{digest(key)}", key_id=f"org-{digest(key)[:8]}", kind="organiser",
-             workspace_id=workspace_id, label=label, created_at=now_iso()).save()
+    item = KeyModel(pk=f"KEY#{digest(key)}", key_id=f"org-{digest(key)[:8]}", kind="organiser",
+                    workspace_id=workspace_id, label=label, created_at=now_iso())
+    retrying(item.save, what="organiser key")
 
 
 def create_checkin_key(workspace_id: str, event_id: str, label: str | None = None) -> tuple[str, EventKeyModel]:
@@ -62,9 +64,13 @@ def create_checkin_key(workspace_id: str, event_id: str, label: str | None = Non
                     event_id=event_id, label=label, created_at=now)
     listing = EventKeyModel(pk=f"EVENT#{event_id}", sk=f"CHECKINKEY#{key_id}", key_id=key_id,
                             key_digest=digest(key), label=label, created_at=now)
-    with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-        tx.save(item, condition=KeyModel.pk.does_not_exist())
-        tx.save(listing)
+
+    def write() -> None:
+        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
+            tx.save(item, condition=KeyModel.pk.does_not_exist())
+            tx.save(listing)
+
+    retrying(write, what="check-in key")
     return key, listing
 
 
@@ -78,9 +84,13 @@ def revoke_checkin_key(event_id: str, key_id: str) -> None:
         listing = EventKeyModel.get(f"EVENT#{event_id}", f"CHECKINKEY#{key_id}")
     except EventKeyModel.DoesNotExist:
         raise NotFound("key_not_found", f"no check-in key {key_id!r} for this event") from None
-    with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-        tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
-        tx.delete(listing)
+
+    def write() -> None:
+        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
+            tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
+            tx.delete(listing)
+
+    retrying(write, what="key revocation")
 
 
 CHECKIN_ROUTES_PREFIX = "/events/{event_id}/checkins"
