@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: install run test lint unit integration e2e browser bench clean
+.PHONY: install run test lint unit integration e2e chaos browser bench clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ integration: install
 
 e2e: install
 	$(PYTEST) tests/e2e -q
+
+# the chaos tier at length: more seeds, larger races (make integration runs one seed of each)
+chaos: install
+	GUESTLIST_CHAOS_RUNS=$${GUESTLIST_CHAOS_RUNS:-5} GUESTLIST_CHAOS_SCALE=$${GUESTLIST_CHAOS_SCALE:-2} \
+		$(PYTEST) tests/integration/handlers/test_chaos_outcomes.py -q -n 2
 
 bench: install
 	$(BIN)/python -m bench.check_speed

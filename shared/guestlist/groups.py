@@ -20,6 +20,7 @@ from .contacts import fetch_existing, iter_contacts
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import normalise_identifier
 from .models import CONTACT_SK, Cause, ContactModel, GroupModel, contact_pk
+from .retry import condition_failed, retrying
 from .settings import get_settings
 
 _PREFIX = "GROUP#"
@@ -65,11 +66,12 @@ def _has_members(event_id: str, name: str) -> bool:
 def _register(event_id: str, name: str) -> bool:
     """The registry item, once; False when it was there already."""
     pk, sk = _registry_key(event_id, name)
+    item = GroupModel(pk=pk, sk=sk, name=name, created_at=now_iso())
     try:
-        GroupModel(pk=pk, sk=sk, name=name, created_at=now_iso()).save(condition=GroupModel.pk.does_not_exist())
+        retrying(lambda: item.save(condition=GroupModel.pk.does_not_exist()), what="group")
         return True
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
 
@@ -93,7 +95,7 @@ def delete_group(event_id: str, name: str, cause: Cause) -> None:
     if not registered and not removed:
         raise NotFound("group_not_found", f"no group {name!r} in this event")
     if registered:
-        GroupModel(pk=pk, sk=sk).delete()
+        retrying(GroupModel(pk=pk, sk=sk).delete, what="group")
 
 
 def _contact_actions(cause: Cause) -> list:
@@ -103,12 +105,12 @@ def _contact_actions(cause: Cause) -> list:
 def _add(pk: str, name: str, cause: Cause) -> str:
     """added | already | not_found, decided by the write's condition, never by an earlier read."""
     try:
-        ContactModel(pk=pk, sk=CONTACT_SK).update(
+        retrying(lambda: ContactModel(pk=pk, sk=CONTACT_SK).update(
             actions=[ContactModel.groups.add({name}), *_contact_actions(cause)],
-            condition=ContactModel.pk.exists() & ~ContactModel.groups.contains(name))
+            condition=ContactModel.pk.exists() & ~ContactModel.groups.contains(name)), what="group member")
         return "added"
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     try:
         ContactModel.get(pk, CONTACT_SK, consistent_read=True, attributes_to_get=["pk"])
@@ -119,12 +121,12 @@ def _add(pk: str, name: str, cause: Cause) -> str:
 
 def _remove(pk: str, name: str, cause: Cause) -> int:
     try:
-        ContactModel(pk=pk, sk=CONTACT_SK).update(
+        retrying(lambda: ContactModel(pk=pk, sk=CONTACT_SK).update(
             actions=[ContactModel.groups.delete({name}), *_contact_actions(cause)],
-            condition=ContactModel.groups.contains(name))
+            condition=ContactModel.groups.contains(name)), what="group member")
         return 1
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         return 0
 

@@ -22,6 +22,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from . import mail, transactional
 from .clock import now_iso
 from .history import HistoryEntry
+from .retry import condition_failed, retrying
 
 # The organiser's unregister and cancel both end in `unregistered` with cause organiser.
 _GUEST_CANCEL = ("guest", "cancel")
@@ -64,17 +65,18 @@ def claim(entry: HistoryEntry, kind: str) -> str:
 
     marker = GuestMailModel(pk=_marker_pk(entry), sk=entry.sk, kind=kind, state="pending", claimed_at=now_iso())
     try:
-        marker.save(condition=GuestMailModel.pk.does_not_exist())
+        retrying(lambda: marker.save(condition=GuestMailModel.pk.does_not_exist()), what="mail marker")
         return "claimed"
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     try:  # a certainly-unsent message may be claimed again
-        marker.update(actions=[GuestMailModel.state.set("pending"), GuestMailModel.attempts.add(1),
-                               GuestMailModel.claimed_at.set(now_iso())], condition=GuestMailModel.state == "retry")
+        retrying(lambda: marker.update(actions=[GuestMailModel.state.set("pending"), GuestMailModel.attempts.add(1),
+                                                GuestMailModel.claimed_at.set(now_iso())],
+                                       condition=GuestMailModel.state == "retry"), what="mail marker")
         return "claimed"
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     existing = GuestMailModel.get(_marker_pk(entry), entry.sk, consistent_read=True)
     return existing.state
@@ -89,9 +91,10 @@ def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, messa
     actions += [getattr(GuestMailModel, name).set(value)
                 for name, value in (("channel", channel), ("message_id", message_id), ("reason", reason)) if value]
     try:
-        GuestMailModel(pk=_marker_pk(entry), sk=entry.sk).update(actions=actions, condition=GuestMailModel.state == "pending")
+        retrying(lambda: GuestMailModel(pk=_marker_pk(entry), sk=entry.sk).update(
+            actions=actions, condition=GuestMailModel.state == "pending"), what="mail marker")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 

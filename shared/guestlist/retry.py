@@ -188,8 +188,8 @@ def counters() -> dict[str, int]:
 
 # ------------------------------------------------------------------ the helper
 
-def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable[[], float] = time.monotonic,
-             sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable[[], float] | None = None,
+             sleep: Callable[[float], None] | None = None, rng: random.Random | None = None,
              deadline: float | None = None) -> T:
     """Run `operation` until it returns, raises a non-retryable error, or the time is up (then `Busy`).
 
@@ -197,7 +197,7 @@ def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable
     never past the deadline. The operation must be safe to run again: it re-reads what it
     decides on, and its writes carry conditions or fixed keys.
     """
-    rng = rng or random
+    clock, sleep, rng = clock or time.monotonic, sleep or time.sleep, rng or random
     if deadline is None:
         deadline = _deadline.get()
     if deadline is None:

@@ -35,3 +35,23 @@ class _Switch:
     def __exit__(self, *exc):
         self._module.restore(self._previous)
         return False
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chaos tier's counts, per test: the functions' calls, the faults injected, what they cost."""
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, seen in getattr(report, "user_properties", ()):
+                if name == "chaos" and getattr(report, "when", None) == "teardown":
+                    rows.append((report.nodeid.split("::")[-1], seen))
+    if not rows:
+        return
+    terminalreporter.section("chaos")
+    for test, seen in sorted(rows):
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(seen["by_kind"].items()))
+        retried = ", ".join(f"{k} {n}" for k, n in sorted(seen["retried"].items()))
+        terminalreporter.write_line(
+            f"{test}: rate {seen['rate']}, {seen['calls']} calls, {seen['injected']} faults ({kinds}); "
+            f"retried {sum(seen['retried'].values())} ({retried}), gave up {seen['busy']}, function errors "
+            f"{seen['function_errors']}; clients asked again {seen['client_retries']}")
