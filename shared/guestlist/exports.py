@@ -26,6 +26,7 @@ from .events import event_form, get_event
 from .export_files import write_csv, write_xlsx
 from .fields import PROFILE_FIELDS
 from .models import ContactModel, EventModel, ExportJobModel, plain
+from .retry import condition_failed, retrying
 from .settings import get_settings
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
@@ -48,7 +49,7 @@ def request_export(event: EventModel, fmt: str, filters: dict, *, send: Callable
     export_id = f"exp-{secrets.token_hex(8)}"
     job = ExportJobModel(pk=f"EXPORT#{export_id}", export_id=export_id, event_id=event.event_id, format=fmt,
                          filter=filters, status="running", created_at=now_iso())
-    job.save(condition=ExportJobModel.pk.does_not_exist())
+    retrying(lambda: job.save(condition=ExportJobModel.pk.does_not_exist()), what="export job")
     (send or (lambda bodies: aws.send_messages(bodies, get_settings().export_queue_url)))([{"export_id": export_id}])
     return {"export_id": export_id, "status": "running"}
 
@@ -99,11 +100,11 @@ def run_export(export_id: str) -> int:
     finally:
         os.unlink(path)
     try:
-        job.update(actions=[ExportJobModel.status.set("completed"), ExportJobModel.rows.set(count),
-                            ExportJobModel.object_key.set(key), ExportJobModel.finished_at.set(now_iso())],
-                   condition=ExportJobModel.status == "running")
+        retrying(lambda: job.update(actions=[ExportJobModel.status.set("completed"), ExportJobModel.rows.set(count),
+                                             ExportJobModel.object_key.set(key), ExportJobModel.finished_at.set(now_iso())],
+                                    condition=ExportJobModel.status == "running"), what="export job")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     return count
 
@@ -111,12 +112,12 @@ def run_export(export_id: str) -> int:
 def fail_export(export_id: str, reason: str) -> None:
     """A message that kept failing (dead-lettered): the job ends `failed`, never stays running."""
     try:
-        ExportJobModel(pk=f"EXPORT#{export_id}", sk="JOB").update(
+        retrying(lambda: ExportJobModel(pk=f"EXPORT#{export_id}", sk="JOB").update(
             actions=[ExportJobModel.status.set("failed"), ExportJobModel.error.set(reason),
                      ExportJobModel.finished_at.set(now_iso())],
-            condition=ExportJobModel.status == "running")
+            condition=ExportJobModel.status == "running"), what="export job")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 
