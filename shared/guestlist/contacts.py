@@ -138,16 +138,37 @@ def list_contacts(event_id: str, *, status: str | None = None, group: str | None
                   permission_group: str | None = None, cursor: str | None = None,
                   limit: int = 100) -> tuple[list[ContactModel], str | None]:
     """Walk the event's index shards in order; the cursor is (shard, last key), opaque to clients."""
-    shards = get_settings().event_shards
     start_shard, last_key = 0, None
     if cursor:
         try:
             start_shard, last_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         except (ValueError, TypeError):
             raise InvalidRequest("invalid_cursor", "the cursor is not one this API returned") from None
-    needle = (q or "").strip().casefold()
     out: list[ContactModel] = []
-    for shard in range(int(start_shard), shards):
+    matching = _matching(event_id, int(start_shard), last_key, status=status, group=group, q=q,
+                         permission_group=permission_group)
+    for shard, contact in matching:
+        out.append(contact)
+        if len(out) >= limit:
+            next_cursor = base64.urlsafe_b64encode(json.dumps([shard, {
+                "pk": {"S": contact.pk}, "sk": {"S": contact.sk},
+                "event_shard": {"S": contact.event_shard}, "identifier": {"S": contact.identifier}}]).encode()).decode()
+            return out, next_cursor
+    return out, None
+
+
+def iter_contacts(event_id: str, **filters) -> Iterator[ContactModel]:
+    """Every contact the listing with these filters gives, streamed: the listing's own Query
+    pages and filter, one DynamoDB page in memory at a time (groups by filter, exports)."""
+    return (contact for _shard, contact in _matching(event_id, 0, None, **filters))
+
+
+def _matching(event_id: str, start_shard: int, last_key: dict | None, *, status: str | None = None,
+              group: str | None = None, q: str | None = None,
+              permission_group: str | None = None) -> Iterator[tuple[int, ContactModel]]:
+    """The listing's one filter, over the event's index shards in order: (shard, contact)."""
+    needle = (q or "").strip().casefold()
+    for shard in range(start_shard, get_settings().event_shards):
         key = f"{event_id}#{shard:02d}"
         pages = ContactModel.by_event.query(key, last_evaluated_key=last_key if shard == start_shard else None, limit=None)
         for contact in pages:
@@ -159,25 +180,7 @@ def list_contacts(event_id: str, *, status: str | None = None, group: str | None
                 continue
             if needle and needle not in " ".join(filter(None, [contact.identifier, contact.firstname, contact.lastname, contact.organization, contact.email])).casefold():
                 continue
-            out.append(contact)
-            if len(out) >= limit:
-                next_cursor = base64.urlsafe_b64encode(json.dumps([shard, {
-                    "pk": {"S": contact.pk}, "sk": {"S": contact.sk},
-                    "event_shard": {"S": contact.event_shard}, "identifier": {"S": contact.identifier}}]).encode()).decode()
-                return out, next_cursor
-        last_key = None
-    return out, None
-
-
-def iter_contacts(event_id: str, *, page_size: int = 500, **filters) -> Iterator[list[ContactModel]]:
-    """Every contact the listing with these filters gives, page by page (groups by filter, exports)."""
-    cursor = None
-    while True:
-        page, cursor = list_contacts(event_id, cursor=cursor, limit=page_size, **filters)
-        if page:
-            yield page
-        if not cursor:
-            return
+            yield shard, contact
 
 
 # ------------------------------------------------------------------ writes

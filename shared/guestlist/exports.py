@@ -32,7 +32,6 @@ from .settings import get_settings
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv; charset=utf-8"}
 URL_SECONDS = 300  # the download link is short-lived; ask again for a new one
 KEEP = timedelta(days=1)  # the bucket's lifecycle rule removes export files after a day
-PAGE = 1000
 
 
 # ------------------------------------------------------------------ jobs
@@ -159,9 +158,4 @@ def contact_row(contact: ContactModel, form_ids: list[str]) -> list[Any]:
 def export_rows(event: EventModel, filters: dict) -> tuple[list[str], Iterator[list[Any]]]:
     header, form_ids = columns(event)
 
-    def rows() -> Iterator[list[Any]]:
-        for page in iter_contacts(event.event_id, page_size=PAGE, **filters):
-            for contact in page:
-                yield contact_row(contact, form_ids)
-
-    return header, rows()
+    return header, (contact_row(contact, form_ids) for contact in iter_contacts(event.event_id, **filters))

@@ -60,7 +60,7 @@ def list_groups(event_id: str) -> list[dict]:
 
 
 def _has_members(event_id: str, name: str) -> bool:
-    return any(True for _page in iter_contacts(event_id, page_size=1, group=name))
+    return any(True for _contact in iter_contacts(event_id, group=name))
 
 
 def _register(event_id: str, name: str) -> bool:
@@ -89,9 +89,8 @@ def delete_group(event_id: str, name: str, cause: Cause) -> None:
     pk, sk = _registry_key(event_id, name)
     registered = GroupModel.count(pk, GroupModel.sk == sk) > 0
     removed = 0
-    for page in iter_contacts(event_id, group=name):
-        for contact in page:
-            removed += _remove(contact.pk, name, cause)
+    for contact in iter_contacts(event_id, group=name):
+        removed += _remove(contact.pk, name, cause)
     if not registered and not removed:
         raise NotFound("group_not_found", f"no group {name!r} in this event")
     if registered:
@@ -161,14 +160,12 @@ def add_members(event_id: str, name: str, cause: Cause, *, identifiers: list[str
                 else:
                     result[outcome] += 1
         return result
-    for page in iter_contacts(event_id, **filters):
-        for contact in page:
-            if name in (contact.groups or ()):
-                result["already"] += 1
-            else:
-                outcome = _add(contact.pk, name, cause)
-                if outcome == "not_found":  # deleted while we walked: not a member the listing still shows
-                    continue
+    for contact in iter_contacts(event_id, **filters):
+        if name in (contact.groups or ()):
+            result["already"] += 1
+        else:
+            outcome = _add(contact.pk, name, cause)
+            if outcome != "not_found":  # deleted while we walked: not a member the listing still shows
                 result[outcome] += 1
     return result
 
