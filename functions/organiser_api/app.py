@@ -12,6 +12,7 @@ from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
 from guestlist.retry import lambda_deadline
+from organiser_accounts import router as accounts_router
 from organiser_bookings import router as bookings_router
 from organiser_exports import router as exports_router
 from organiser_campaigns import router as campaigns_router
@@ -186,6 +187,7 @@ app.include_router(groups_router)
 app.include_router(bookings_router)
 app.include_router(exports_router)
 app.include_router(campaigns_router)
+app.include_router(accounts_router)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import normalise_email
-from .models import AccountModel
+from .models import AccountModel, GroupModel
 from .retry import condition_failed, retrying
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -46,6 +46,8 @@ def create_account(workspace_id: str, fields: dict) -> AccountModel:
     groups = fields.get("groups") or []
     if not isinstance(groups, list) or any(not isinstance(g, str) for g in groups):
         raise InvalidRequest("invalid_field", "field 'groups': a list of account-group names", {"field": "groups"})
+    _choice("language", fields.get("language") or None, LANGUAGES)
+    _choice("gender", fields.get("gender") or None, GENDERS)
     pk, sk = _key(workspace_id, username)
     account = AccountModel(pk=pk, sk=sk, username=username, email=email, created_at=now_iso(),
                            groups={g.strip() for g in groups if g.strip()} or None,
@@ -155,3 +157,118 @@ def account_rows(members: list[AccountModel], languages: tuple[str, ...], defaul
     if any(i.severity == "skipped" for i in report.issues):
         report.status = "valid_with_errors"
     return report
+
+
+# ------------------------------------------------------------------ changes and account groups
+
+LANGUAGES = ("de", "fr", "en", "it")  # the platform's languages
+GENDERS = ("female", "male", "diverse", "unspecified")
+_GROUP_PREFIX = "AGROUP#"
+
+
+def _choice(name: str, value, allowed: tuple[str, ...]):
+    if value is not None and value not in allowed:
+        raise InvalidRequest("invalid_field", f"field {name!r}: one of {', '.join(allowed)}", {"field": name})
+    return value
+
+
+def update_account(workspace_id: str, username: str, fields: dict) -> AccountModel:
+    """PATCH: given fields are set, `null` clears one; the username is the key and stays."""
+    account = get_account(workspace_id, username)
+    _choice("language", fields.get("language"), LANGUAGES)
+    _choice("gender", fields.get("gender"), GENDERS)
+    actions = []
+    for name, value in fields.items():
+        attribute = getattr(AccountModel, name)
+        if name == "email" and value is not None:
+            try:
+                value = normalise_email(str(value))
+            except ValueError as exc:
+                raise InvalidRequest("invalid_email", f"field 'email': {exc}", {"field": "email"}) from None
+        if name == "groups":
+            value = {g.strip() for g in value or () if g.strip()} or None
+        elif isinstance(value, str):
+            value = value.strip() or None
+        actions.append(attribute.set(value) if value is not None else attribute.remove())
+    if actions:
+        retrying(lambda: account.update(actions=actions, condition=AccountModel.pk.exists()), what="account")
+    return account
+
+
+def delete_account(workspace_id: str, username: str) -> None:
+    """The account goes; contacts naming it as account manager keep the name (no mail finds it)."""
+    try:
+        retrying(lambda: AccountModel(*_key(workspace_id, username)).delete(condition=AccountModel.pk.exists()),
+                 what="account")
+    except DeleteError as exc:
+        if condition_failed(exc):
+            raise NotFound("account_not_found", f"no account {username!r}") from None
+        raise
+
+
+def _group_key(workspace_id: str, name: str) -> tuple[str, str]:
+    return f"WS#{workspace_id}", f"{_GROUP_PREFIX}{name}"
+
+
+def _registered_groups(workspace_id: str) -> set[str]:
+    return {g.name for g in GroupModel.query(f"WS#{workspace_id}", GroupModel.sk.startswith(_GROUP_PREFIX))}
+
+
+def list_account_groups(workspace_id: str) -> list[dict]:
+    """Registered groups and groups accounts carry, with their member counts (one query each)."""
+    counts: dict[str, int] = {}
+    for account in list_accounts(workspace_id):
+        for name in account.groups or ():
+            counts[name] = counts.get(name, 0) + 1
+    return [{"name": n, "members": counts.get(n, 0)} for n in sorted(_registered_groups(workspace_id) | set(counts))]
+
+
+def get_account_group(workspace_id: str, name: str) -> dict:
+    members = list_accounts(workspace_id, name)
+    if not members and name not in _registered_groups(workspace_id):
+        raise NotFound("account_group_not_found", f"no account group {name!r}")
+    return {"name": name, "members": [account_json(a) for a in members]}
+
+
+def _register_group(workspace_id: str, name: str) -> bool:
+    return GroupModel.register(*_group_key(workspace_id, name), name, now_iso())
+
+
+def create_account_group(workspace_id: str, name: str) -> dict:
+    name = name.strip()
+    if not name:
+        raise InvalidRequest("invalid_field", "field 'name': an account group needs a name", {"field": "name"})
+    if list_accounts(workspace_id, name) or not _register_group(workspace_id, name):
+        raise Conflict("account_group_exists", f"the account group {name!r} exists already", {"field": "name"})
+    return {"name": name, "members": 0}
+
+
+def add_account_group_members(workspace_id: str, name: str, usernames: list[str]) -> dict:
+    """Accounts join the group (created if missing); each decided by its write's condition."""
+    _register_group(workspace_id, name)
+    result: dict = {"added": 0, "already": 0, "not_found": []}
+    for username in dict.fromkeys(u.strip() for u in usernames if u.strip()):
+        try:
+            retrying(lambda: AccountModel(*_key(workspace_id, username)).update(
+                actions=[AccountModel.groups.add({name})],
+                condition=AccountModel.pk.exists() & ~AccountModel.groups.contains(name)), what="account group member")
+            result["added"] += 1
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+            try:
+                get_account(workspace_id, username)
+                result["already"] += 1
+            except NotFound:
+                result["not_found"].append(username)
+    return result
+
+
+def remove_account_group_member(workspace_id: str, name: str, username: str) -> None:
+    try:
+        retrying(lambda: AccountModel(*_key(workspace_id, username)).update(
+            actions=[AccountModel.groups.delete({name})], condition=AccountModel.pk.exists()), what="account group member")
+    except UpdateError as exc:
+        if condition_failed(exc):
+            raise NotFound("account_not_found", f"no account {username!r}") from None
+        raise

@@ -75,7 +75,7 @@ def classify(contacts: Iterable[ContactModel], channel: str, workspace_id: str) 
 
 def audience_contacts(event_id: str, audience: dict) -> Iterable[list[ContactModel]]:
     """The audience's contacts page by page: the listing's filters, narrowed to `identifiers` when given."""
-    from .contacts import fetch_existing, iter_contacts
+    from .contacts import contact_pages, fetch_existing
     from .fields import normalise_identifier
 
     filters = {k: audience[k] for k in FILTERS if audience.get(k)}
@@ -87,7 +87,7 @@ def audience_contacts(event_id: str, audience: dict) -> Iterable[list[ContactMod
             yield [found[i] for i in wanted[start:start + 100] if i in found]
         return
     wanted_set = {normalise_identifier(i) for i in identifiers} if identifiers else None
-    for page in iter_contacts(event_id, **filters):
+    for page in contact_pages(event_id, **filters):
         yield [c for c in page if wanted_set is None or c.identifier in wanted_set]
 
 

@@ -163,6 +163,18 @@ def iter_contacts(event_id: str, **filters) -> Iterator[ContactModel]:
     return (contact for _shard, contact in _matching(event_id, 0, None, **filters))
 
 
+def contact_pages(event_id: str, *, page_size: int = 500, **filters) -> Iterator[list[ContactModel]]:
+    """`iter_contacts` in lists of at most `page_size` (for work done a batch at a time)."""
+    page: list[ContactModel] = []
+    for contact in iter_contacts(event_id, **filters):
+        page.append(contact)
+        if len(page) >= page_size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 def _matching(event_id: str, start_shard: int, last_key: dict | None, *, status: str | None = None,
               group: str | None = None, q: str | None = None,
               permission_group: str | None = None) -> Iterator[tuple[int, ContactModel]]:

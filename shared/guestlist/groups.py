@@ -13,7 +13,7 @@ of the event's index (only the `groups` attribute), paid by the organiser's grou
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from .clock import now_iso
 from .contacts import fetch_existing, iter_contacts
@@ -64,16 +64,7 @@ def _has_members(event_id: str, name: str) -> bool:
 
 
 def _register(event_id: str, name: str) -> bool:
-    """The registry item, once; False when it was there already."""
-    pk, sk = _registry_key(event_id, name)
-    item = GroupModel(pk=pk, sk=sk, name=name, created_at=now_iso())
-    try:
-        retrying(lambda: item.save(condition=GroupModel.pk.does_not_exist()), what="group")
-        return True
-    except PutError as exc:
-        if condition_failed(exc):
-            return False
-        raise
+    return GroupModel.register(*_registry_key(event_id, name), name, now_iso())
 
 
 def create_group(event_id: str, name: str) -> dict:

@@ -246,17 +246,32 @@ class WorkspaceEventModel(Model):
 
 
 class GroupModel(Model):
-    """A contact group of an event, in the event's partition: it exists before it has members.
-
-    Member counts are not stored here; they are counted from the contacts on read (groups.py).
-    """
+    """A named group, so it exists before it has members: a contact group in its event's partition,
+    or an account group in its workspace's. Members carry the name (contacts' or accounts' `groups`);
+    counts are counted from them on read (groups.py, accounts.py)."""
 
     Meta = _meta(_settings.events_table)
 
-    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
-    sk = UnicodeAttribute(range_key=True)  # GROUP#{name}
+    pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id} | WS#{workspace_id}
+    sk = UnicodeAttribute(range_key=True)  # GROUP#{name} | AGROUP#{name}
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+    @classmethod
+    def register(cls, pk: str, sk: str, name: str, now: str) -> bool:
+        """The group's item, once (a conditional put); False when it was there already."""
+        from pynamodb.exceptions import PutError
+
+        from .retry import condition_failed, retrying
+
+        item = cls(pk=pk, sk=sk, name=name, created_at=now)
+        try:
+            retrying(lambda: item.save(condition=cls.pk.does_not_exist()), what="group")
+            return True
+        except PutError as exc:
+            if condition_failed(exc):
+                return False
+            raise
 
 
 class KeyModel(Model):

@@ -84,7 +84,7 @@ def _import_accounts(stack, organiser, event_id, **body):
 
 def test_an_account_group_is_imported_as_contacts_with_their_language_and_account_data(stack, organiser, empty_queues):
     _account(stack, organiser, username="anna", email="Anna@Example.com", firstname="Anna", lastname="Muster",
-             language="fr", gender="f", groups=["staff"])
+             language="fr", gender="female", groups=["staff"])
     _account(stack, organiser, username="bruno", firstname="Bruno", language="it", groups=["staff", "board"])
     _account(stack, organiser, username="carla", email="carla@example.com", groups=["staff"])
     _account(stack, organiser, username="dora", email="dora@example.com", groups=["board"])
@@ -99,7 +99,7 @@ def test_an_account_group_is_imported_as_contacts_with_their_language_and_accoun
     assert sorted(stored) == ["anna@example.com", "bruno", "carla@example.com"]
     anna = stored["anna@example.com"]
     assert (anna.firstname, anna.lastname, anna.email, anna.language) == ("Anna", "Muster", "Anna@example.com", "fr")
-    assert anna.custom.as_dict() == {"gender": "f", "username": "anna"} and set(anna.groups) == {"Team"}
+    assert anna.custom.as_dict() == {"gender": "female", "username": "anna"} and set(anna.groups) == {"Team"}
     assert stored["bruno"].language == "de"  # Italian is not offered: the event's default
     assert stored["carla@example.com"].language == "de"
     listed = organiser_call(stack, organiser, "GET", f"/events/{event_id}/imports", "/events/{event_id}/imports",
