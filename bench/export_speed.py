@@ -137,10 +137,14 @@ def main() -> None:
         topology = load_topology(ROOT / "template.yaml")
         provisioned = Provisioner(topology, endpoint).create()
         apply_environment(endpoint, load_topology(ROOT / "template.yaml", physical=provisioned.physical))
+        from guestlist.settings import get_settings
+
+        shards = get_settings().event_shards
         from guestlist.events import create_event
 
         event, _warnings = create_event("ws-bench", {"name": "Bench gala", "languages": ["de", "fr", "it", "en"]})
-        print(f"export of N contacts to xlsx vs floor (same Query pages + openpyxl write-only of the same cells)")
+        print(f"export of N contacts to xlsx vs floor (same Query pages + openpyxl write-only of the same cells), "
+              f"{shards} index shard(s)")
         seeded = 0
         for size in sizes:
             started = time.perf_counter()

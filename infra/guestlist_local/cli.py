@@ -194,6 +194,11 @@ def openapi(
         print(text)
 
 
+from .organiser_cli import register as _register_organiser_commands  # noqa: E402
+
+_register_organiser_commands(app)  # events, contacts, groups, export
+
+
 def main() -> None:
     app()
 
