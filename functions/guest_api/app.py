@@ -8,13 +8,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from guestlist import guest, unsubscribe
 from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
 from guestlist.edge import Edge
-from guestlist.errors import GuestlistError
+from guestlist.errors import GuestlistError, NotFound
 from guestlist.retry import lambda_deadline
+from public_registration import router as public_registration_router
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
 edge = Edge(app, auth=False, tag="guest")
+app.include_router(public_registration_router)
 
 
 def _wants_html() -> bool:
@@ -25,7 +27,8 @@ def _form_or_json() -> dict:
     content_type = app.current_event.headers.get("content-type") or ""
     if content_type.startswith("application/x-www-form-urlencoded"):
         raw = app.current_event.decoded_body or ""
-        return {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        # A multiselect posts its name once per ticked box: keep them all.
+        return {k: v[-1] if len(v) == 1 else v for k, v in parse_qs(raw, keep_blank_values=True).items()}
     return json_body(app)
 
 
@@ -33,10 +36,22 @@ def _lang() -> str | None:
     return (app.current_event.query_string_parameters or {}).get("lang")
 
 
-def _page(token: str, notice: str | None = None, status: int = 200) -> Response:
-    html, csp = guest.page_html(token, _lang(), notice)
+def _html(html: str, csp: str, status: int = 200) -> Response:
     return Response(status_code=status, content_type="text/html; charset=utf-8", body=html,
                     headers={**SECURITY_HEADERS, "Content-Security-Policy": csp, "X-Frame-Options": "DENY"})
+
+
+def _page(token: str, notice: str | None = None, status: int = 200, submitted: dict | None = None,
+          error_field: str | None = None) -> Response:
+    lang = _lang() or (submitted or {}).get("lang")
+    return _html(*guest.page_html(token, lang, notice, submitted, error_field), status=status)
+
+
+def _not_found_page() -> Response:
+    """A mistyped or dead link in a browser: a page in the browser's language, not raw JSON."""
+    from guestlist.web import render_not_found
+
+    return _html(*render_not_found(_lang(), app.current_event.headers.get("accept-language")), status=404)
 
 
 def _after_form_post(token: str, notice: str, lang: str | None) -> Response:
@@ -56,8 +71,27 @@ def health():
 def view(token: str):
     if _wants_html():
         notice = (app.current_event.query_string_parameters or {}).get("notice")
-        return _page(token, notice)
+        try:
+            return _page(token, notice)
+        except NotFound:
+            return _not_found_page()
     return json_response(200, guest.view_json(token))
+
+
+@app.get("/e/<token>/join")
+def join(token: str):
+    """The online event's door: redirects a confirmed guest inside the window, never shows the URL."""
+    try:
+        url = guest.join(token)
+    except NotFound:
+        if _wants_html():
+            return _not_found_page()
+        raise
+    except GuestlistError as exc:
+        if _wants_html():
+            return _after_form_post(token, exc.code, _lang())
+        raise
+    return Response(status_code=302, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": url})
 
 
 @app.post("/e/<token>/visit")
@@ -70,11 +104,12 @@ def book(token: str):
     form = _form_or_json()
     if _wants_html():
         try:
-            booking = guest.book(token, form)
+            booking = guest.book(token, form, html=True)
         except GuestlistError as exc:
             if exc.status == 404:
                 raise
-            return _after_form_post(token, exc.code, form.get("lang"))
+            # Refused: the page again, with what the guest typed and the field at fault.
+            return _page(token, exc.code, status=exc.status, submitted=form, error_field=exc.detail.get("field"))
         return _after_form_post(token, f"booking_{booking['status']}", form.get("lang"))
     return json_response(201, guest.book(token, form))
 

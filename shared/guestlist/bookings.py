@@ -16,7 +16,7 @@ from pynamodb.transactions import TransactWrite
 from .clock import now_iso
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
-from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel, plain
+from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel, GroupSeatModel, plain
 from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .status import derive_status
@@ -42,7 +42,9 @@ def _status_after(contact: ContactModel, *, d_confirmed=0, d_waitlisted=0, d_can
 
 
 def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d_confirmed=0, d_waitlisted=0,
-                    d_cancelled=0, declined_at: str | None = None, clear_declined=False) -> None:
+                    d_cancelled=0, declined_at: str | None = None, clear_declined=False, fields: tuple[dict, dict] | None = None) -> None:
+    """The contact's counters and derived status, guarded by its version; `fields` = (profile, custom)
+    answers stored with the booking, in the same transaction, so a refused booking changes nothing."""
     now = now_iso()
     status = _status_after(contact, d_confirmed=d_confirmed, d_waitlisted=d_waitlisted, d_cancelled=d_cancelled,
                            declined=True if declined_at else (False if clear_declined else None))
@@ -56,6 +58,13 @@ def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d
         actions.append(ContactModel.declined_at.set(declined_at))
     if clear_declined and contact.declined_at:
         actions.append(ContactModel.declined_at.remove())
+    if fields:
+        profile, custom = fields
+        actions += [getattr(ContactModel, name).set(value) for name, value in profile.items()]
+        if custom and contact.custom is None:
+            actions.append(ContactModel.custom.set(custom))
+        else:
+            actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]
     tx.update(ContactModel(pk=contact.pk, sk=CONTACT_SK), actions=actions, condition=ContactModel.version == contact.version)
 
 
@@ -81,9 +90,37 @@ def _answer_or_again(exc: TransactWriteError) -> NoReturn:
     raise exc
 
 
+def group_seat(tx: TransactWrite, event_id: str, group: str | None, delta: int, *, check: bool = True) -> None:
+    """Move a permission group's confirmed count in the caller's transaction; taking a seat is
+    conditional on the group's capacity (kept on the same item), so a group is never overbooked."""
+    if not group:
+        return
+    item = GroupSeatModel(pk=f"EVENT#{event_id}", sk=f"GROUPSEAT#{group}")
+    if delta > 0 and check:
+        tx.update(item, actions=[GroupSeatModel.confirmed.add(delta)],
+                  condition=GroupSeatModel.capacity.does_not_exist() | (GroupSeatModel.confirmed < GroupSeatModel.capacity))
+    else:
+        tx.update(item, actions=[GroupSeatModel.confirmed.add(delta)])
+
+
+def _group_full(event: EventModel, group: str | None) -> bool:
+    if not group:
+        return False
+    try:
+        seat = GroupSeatModel.get(event.pk, f"GROUPSEAT#{group}", consistent_read=True)
+    except GroupSeatModel.DoesNotExist:
+        return False
+    return seat.capacity is not None and int(seat.confirmed or 0) >= int(seat.capacity)
+
+
 def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str | None = None,
-         cause: Cause | None = None, want: str | None = None, over_capacity: bool = False) -> BookingModel:
-    """Confirmed while seats last, else waitlisted. Lost races and conflicts are tried again.
+         cause: Cause | None = None, want: str | None = None, over_capacity: bool = False,
+         fields: tuple[dict, dict] | None = None) -> BookingModel:
+    """Confirmed while seats last (the event's and the guest's permission group's), else waitlisted.
+    Lost races and conflicts are tried again.
+
+    `fields` (profile, custom) are the answers the contact keeps; they are written in the
+    booking's transaction, so any refusal leaves the contact as it was.
 
     An organiser may ask for a status (`want`): `waitlisted` puts the booking on the waitlist
     whatever the seats; `confirmed` is 409 `event_full` when no seat is left, unless
@@ -107,22 +144,24 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
                                identifier=contact.identifier, status="confirmed",
                                ticket_hash=digest(ticket_code(link_secret(), event.event_id, bid)),
-                               answers=answers, created_at=now, updated_at=now, over_capacity=over_capacity or None)
+                               answers=answers, created_at=now, updated_at=now, over_capacity=over_capacity or None,
+                               permission_group=contact.permission_group or None)
         if want == "waitlisted":
-            return _waitlist(event, state, booking, cause)
+            return _waitlist(event, state, booking, cause, fields)
         try:
             with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
                 seat = EventModel.confirmed_count.add(1)
                 condition = EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity)
                 tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[seat], condition=None if over_capacity else condition)
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
-                _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True)
+                _contact_update(tx, contact, cause, d_confirmed=1, clear_declined=True, fields=fields)
+                group_seat(tx, event.event_id, booking.permission_group, 1, check=not over_capacity)
             return booking
         except TransactWriteError as exc:
-            if not over_capacity and condition_failed(exc) and _event_full(event):
+            if not over_capacity and condition_failed(exc) and (_event_full(event) or _group_full(event, booking.permission_group)):
                 if want == "confirmed":
                     raise Conflict("event_full", "no seat is left; book with over_capacity true to overbook") from exc
-                return _waitlist(event, state, booking, cause)
+                return _waitlist(event, state, booking, cause, fields)
             _answer_or_again(exc)
 
     return _retrying_with(state, attempt, "booking")
@@ -134,7 +173,8 @@ def _event_full(event: EventModel) -> bool:
     return fresh.capacity is not None and int(fresh.confirmed_count or 0) >= int(fresh.capacity)
 
 
-def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause: Cause) -> BookingModel:
+def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause: Cause,
+              fields: tuple[dict, dict] | None = None) -> BookingModel:
     booking.status = "waitlisted"
     booking.waitlist_event = event.event_id
     booking.waitlist_at = f"{booking.created_at}#{booking.booking_id}"
@@ -146,7 +186,7 @@ def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause
         try:
             with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
-                _contact_update(tx, state.contact, cause, d_waitlisted=1, clear_declined=True)
+                _contact_update(tx, state.contact, cause, d_waitlisted=1, clear_declined=True, fields=fields)
             return booking
         except TransactWriteError as exc:
             _answer_or_again(exc)
@@ -181,6 +221,7 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
                 else:
                     _contact_update(tx, state.contact, cause, d_waitlisted=-1, d_cancelled=others_cancelled)
                 if was == "confirmed":
+                    group_seat(tx, event.event_id, booking.permission_group, -1)
                     if promoted is None:
                         tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(-1)])
                     else:
@@ -194,7 +235,9 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
 
 
 def _promote_in(tx: TransactWrite, w_booking: BookingModel, w_contact: ContactModel, now: str) -> None:
-    """The waitlisted booking becomes confirmed (its seat is moved by the caller, in the same transaction)."""
+    """The waitlisted booking becomes confirmed (its event seat is moved by the caller, in the same
+    transaction; its permission group's seat here)."""
+    group_seat(tx, w_booking.event_id, w_booking.permission_group, 1)
     tx.update(w_booking, actions=[BookingModel.status.set("confirmed"), BookingModel.updated_at.set(now),
                                   BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
               condition=BookingModel.status == "waitlisted")
@@ -241,7 +284,7 @@ def _oldest_waitlisted(event: EventModel, exclude_pk: str) -> tuple[BookingModel
         if w_state is None:
             continue
         w_booking = next((b for b in w_state.bookings if b.sk == key.sk and b.status == "waitlisted"), None)
-        if w_booking is not None:
+        if w_booking is not None and not _group_full(event, w_booking.permission_group):
             return w_booking, w_state.contact
     return None
 
@@ -291,3 +334,33 @@ def _reload(contact: ContactModel) -> GuestState:
     if state is None:
         raise NotFound("link_not_found", "this link is not valid")
     return state
+
+
+def record_online_attendance(event: EventModel, state: GuestState) -> bool:
+    """An online guest joined: their confirmed booking counts as checked in, once (cause `online`).
+
+    One transaction like a door check-in (booking, contact, the event's check-in counter);
+    the booking's condition makes a second join a no-op. Returns True when it recorded.
+    """
+    from .checkin import counter_key
+    from .models import CheckinCounterModel
+
+    booking = next((b for b in state.bookings if b.status == "confirmed" and not b.checked_in_at), None)
+    if booking is None:
+        return False
+    now = now_iso()
+    try:
+        with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),
+                                        BookingModel.checkin_received_at.set(now), BookingModel.updated_at.set(now)],
+                      condition=BookingModel.checked_in_at.does_not_exist() & (BookingModel.status == "confirmed"))
+            tx.update(ContactModel(pk=booking.pk, sk=CONTACT_SK), actions=[
+                ContactModel.attended_count.add(1), ContactModel.status.set("attended"), ContactModel.version.add(1),
+                ContactModel.updated_at.set(now), ContactModel.last_cause.set(Cause(kind="online", ref="join")),
+            ], condition=ContactModel.pk.exists())
+            tx.update(CheckinCounterModel(pk=counter_key(event.event_id, booking.pk)), actions=[CheckinCounterModel.checked_in.add(1)])
+    except TransactWriteError as exc:
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        return False  # joined before (or on another device at the same moment)
+    return True

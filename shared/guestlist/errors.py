@@ -67,3 +67,9 @@ class Busy(GuestlistError):
     """A storage call kept colliding or being throttled within the time left; retry later."""
 
     status = 503
+
+
+class TooManyRequests(GuestlistError):
+    """The caller sent more requests than its limit allows in this time window; retry later."""
+
+    status = 429

@@ -29,6 +29,10 @@ class Settings:
     scheduler_role_arn: str = ""
     unsubscribe_secret_arn: str = ""
     ses_configuration_set: str = ""  # bounce and complaint notifications
+    # Public registration (DESIGN.md s10): at most this many POSTs per client address and
+    # event in one window of this many seconds (a corporate NAT shares one address).
+    registration_limit: int = 20
+    registration_window_seconds: int = 600
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
@@ -53,6 +57,8 @@ class Settings:
             scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN", ""),
             unsubscribe_secret_arn=env.get("UNSUBSCRIBE_SECRET_ARN", ""),
             ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),
+            registration_limit=int(env.get("REGISTRATION_LIMIT") or cls.registration_limit),
+            registration_window_seconds=int(env.get("REGISTRATION_WINDOW_SECONDS") or cls.registration_window_seconds),
         )
 
 

@@ -2,7 +2,7 @@
 
 from .calendar import build_calendar
 from .i18n import SUPPORTED_LANGUAGES, choose_language, translate
-from .page import render_guest_page
+from .page import render_guest_page, render_not_found, render_public_page
 from .qr import qr_svg
 
 __all__ = [
@@ -11,5 +11,7 @@ __all__ = [
     "choose_language",
     "qr_svg",
     "render_guest_page",
+    "render_not_found",
+    "render_public_page",
     "translate",
 ]

@@ -14,39 +14,48 @@ import jinja2
 from markupsafe import Markup
 
 from .dates import format_moment, format_range, zone
-from .i18n import SUPPORTED_LANGUAGES, normalize_language, notice_key, notice_kind, translate
+from .i18n import SUPPORTED_LANGUAGES, language_from_header, normalize_language, notice_key, notice_kind, translate
 from .qr import qr_svg
 
 LANGUAGE_NAMES = {"de": "Deutsch", "fr": "Français", "en": "English", "it": "Italiano"}
+# An envelope, inline: no request for /favicon.ico, nothing from a third party (CSP img-src data:).
+FAVICON = ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+           "%3Crect width='16' height='16' rx='3' fill='%231747b5'/%3E%3Cpath d='M3 5h10v6H3z' fill='none' "
+           "stroke='%23fff' stroke-width='1.2'/%3E%3Cpath d='M3 5l5 4 5-4' fill='none' stroke='%23fff' stroke-width='1.2'/%3E%3C/svg%3E")
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input of the registration form, pre-filled from the contact."""
+    """One question of the event's form as the page shows it, pre-filled."""
 
     name: str
     id: str
     label: str
-    type: str = "text"
+    type: str = "text"  # the form's type: text, textarea, email, phone, select, multiselect, checkbox, date, number
+    input_type: str = "text"  # the <input type> for the simple types
     autocomplete: str | None = None
     inputmode: str | None = None
     required: bool = False
     value: str = ""
+    values: tuple[str, ...] = ()  # multiselect: the chosen options
+    checked: bool = False
+    help: str = ""
+    help_id: str = ""
+    max_length: int | None = None
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    invalid: bool = False
 
 
-# (contact field, input type, autocomplete token, inputmode, required)
-STANDARD_FIELDS = (
-    ("firstname", "text", "given-name", None, True),
-    ("lastname", "text", "family-name", None, True),
-    ("email", "email", "email", "email", False),
-    ("phone_mobile", "tel", "tel", "tel", False),
-    ("organization", "text", "organization", None, False),
-    ("job_title", "text", "organization-title", None, False),
-)
-# contact.custom entries post under their own name (`diet=vegan`): the booking handler
-# stores every name that is not a predefined field as a custom answer. Names the form
-# already uses, or that the handler reserves, are not offered as custom inputs.
-RESERVED_NAMES = frozenset({"lang", "identifier", "custom", "language"}) | {f[0] for f in STANDARD_FIELDS}
+_INPUT_TYPES = {"text": "text", "email": "email", "phone": "tel", "date": "date", "number": "number"}
+_INPUTMODES = {"email": "email", "phone": "tel", "number": "decimal"}
+# Predefined fields a browser can fill in for the guest (HTML autocomplete tokens).
+_AUTOCOMPLETE = {
+    "title": "honorific-prefix", "firstname": "given-name", "lastname": "family-name", "email": "email",
+    "phone_mobile": "tel", "organization": "organization", "job_title": "organization-title",
+    "street": "street-address", "zip": "postal-code", "city": "address-level2",
+}
+PREDEFINED_LABELS = ("title", "function", "firstname", "lastname", "organization", "phone_mobile", "image",
+                     "job_title", "badge_info", "email", "street", "zip", "city")
 
 
 @lru_cache(maxsize=1)
@@ -108,40 +117,38 @@ def _segment(value: Any) -> str:
     return quote(_text(value), safe="")
 
 
-def _custom_label(key: str) -> str:
-    words = re.sub(r"[_\-.]+", " ", key).strip()
-    return words[:1].upper() + words[1:] if words else key
+def _label_of(lang: str):
+    def label(field_id: str) -> str:
+        return translate(f"field.{field_id}", lang) if field_id in PREDEFINED_LABELS else field_id
+    return label
 
 
-def _fields(contact: Mapping[str, Any], lang: str) -> list[Field]:
-    fields = [
-        Field(
-            name=name,
-            id=f"f-{name}",
-            label=translate(f"field.{name}", lang),
-            type=kind,
-            autocomplete=autocomplete,
-            inputmode=inputmode,
-            required=required,
-            value=_text(contact.get(name)),
-        )
-        for name, kind, autocomplete, inputmode, required in STANDARD_FIELDS
-    ]
-    custom = contact.get("custom") or {}
-    if isinstance(custom, Mapping):
-        for index, (key, value) in enumerate(custom.items()):
-            if str(key) in RESERVED_NAMES:
-                continue
-            fields.append(
-                Field(
-                    name=str(key),
-                    id=f"f-custom-{index}",
-                    label=_custom_label(str(key)),
-                    autocomplete="off",
-                    value=_text(value),
-                )
-            )
-    return fields
+def _fields(event: Mapping[str, Any], contact: Mapping[str, Any], lang: str, submitted: Mapping[str, Any] | None,
+            error_field: str | None) -> list[Field]:
+    """The event's form in the guest's language, pre-filled with what the guest typed (after a
+    refused post) or else what the contact already has."""
+    from ..forms import default_form, localised_form
+
+    form = event.get("form") or default_form()
+    custom = contact.get("custom") if isinstance(contact.get("custom"), Mapping) else {}
+    out = []
+    for index, field in enumerate(localised_form(form, lang, event.get("default_language"), _label_of(lang))):
+        name, kind = field["id"], field["type"]
+        if submitted is not None:
+            current = submitted.get(name)
+        else:
+            current = contact.get(name) if name in PREDEFINED_LABELS else custom.get(name)
+        chosen = tuple(str(v) for v in current) if isinstance(current, (list, tuple)) else ((_text(current),) if _text(current) else ())
+        out.append(Field(
+            name=name, id=f"f-{index}", label=field["label"], type=kind, input_type=_INPUT_TYPES.get(kind, "text"),
+            autocomplete=_AUTOCOMPLETE.get(name, "off" if kind in ("text", "textarea") else None),
+            inputmode=_INPUTMODES.get(kind), required=field["required"],
+            value="" if isinstance(current, (list, tuple, bool)) else _text(current),
+            values=chosen, checked=current is True or (isinstance(current, str) and current.lower() in ("on", "true", "1")),
+            help=field["help"], help_id=f"h-{index}" if field["help"] else "", max_length=field.get("max_length"),
+            options=tuple((o["value"], o["label"]) for o in field.get("options", ())), invalid=name == error_field,
+        ))
+    return out
 
 
 def _greeting(contact: Mapping[str, Any], lang: str) -> str:
@@ -182,6 +189,7 @@ def _bookings(view: Mapping[str, Any], base: str, lang: str, tz) -> list[dict[st
                 "created": _safe_moment(booking.get("created_at"), tz, lang),
                 "checked_in": _safe_moment(booking.get("checked_in_at"), tz, lang),
                 "ticket_code": code if confirmed else "",
+                "ticket_groups": ticket_groups(code) if confirmed else [],
                 "qr": Markup(qr_svg(code, title=translate("booking.qr_title", lang, code=code))) if confirmed else "",
                 "cancel_url": (
                     f"{base}/bookings/{_segment(booking.get('booking_id'))}/cancel"
@@ -193,8 +201,27 @@ def _bookings(view: Mapping[str, Any], base: str, lang: str, tz) -> list[dict[st
     return rows
 
 
+def ticket_groups(code: str) -> list[str]:
+    """The ticket code in groups of four, each kept on one line, so it never wraps mid-group."""
+    return [code[i:i + 4] for i in range(0, len(code), 4)]
+
+
+def _organiser(event: Mapping[str, Any]) -> dict | None:
+    organiser = event.get("organiser") if isinstance(event.get("organiser"), Mapping) else {}
+    block = {key: _text(organiser.get(key)) for key in ("name", "email", "url")}
+    if block["url"] and not block["url"].startswith(("https://", "http://")):
+        block["url"] = ""
+    return block if any(block.values()) else None
+
+
+def _safe_url(value: Any) -> str:
+    text = _text(value)
+    return text if text.startswith(("https://", "http://")) else ""
+
+
 def render_guest_page(
-    view: Mapping[str, Any], token: str, lang: str, notice: str | None = None
+    view: Mapping[str, Any], token: str, lang: str, notice: str | None = None,
+    submitted: Mapping[str, Any] | None = None, error_field: str | None = None,
 ) -> tuple[str, str]:
     """The HTML page for `GET /e/{token}` and the value of its Content-Security-Policy header.
 
@@ -217,13 +244,18 @@ def render_guest_page(
     offered = [code for code in (normalize_language(c) for c in event.get("languages") or ()) if code]
     languages = [(code, LANGUAGE_NAMES[code]) for code in dict.fromkeys(offered) if code in SUPPORTED_LANGUAGES]
 
+    from ..forms import pick_text
+
     style, script, csp = _assets()
     status = _text(view.get("status"))
+    default = event.get("default_language")
+    online = event.get("online") if isinstance(event.get("online"), Mapping) else None
     html = _environment().get_template("guest.html").render(
         t=lambda key, **params: translate(key, lang, **params),
         lang=lang,
         languages=languages,
-        event={key: _text(event.get(key)) for key in ("name", "venue", "description", "start")},
+        event={**{key: _text(pick_text(event.get(key), lang, default)) for key in ("name", "venue", "description")},
+               "start": _text(event.get("start"))},
         when=when,
         timezone=_text(event.get("timezone")) or "UTC",
         greeting=_greeting(contact, lang),
@@ -234,12 +266,19 @@ def render_guest_page(
             "can_book": bool(actions.get("can_book")),
             "can_cancel": bool(actions.get("can_cancel")),
             "can_decline": bool(actions.get("can_decline")),
+            "can_join": bool(actions.get("can_join")),
         },
-        fields=_fields(contact, lang),
+        join_opens=(_safe_moment(online.get("opens_at"), tz, lang) if online and status == "registered"
+                    and not actions.get("can_join") else ""),
+        fields=_fields(event, contact, lang, submitted, error_field),
+        organiser=_organiser(event),
+        privacy_url=_safe_url(event.get("privacy_url")),
+        favicon=FAVICON,
         urls={
             "bookings": f"{base}/bookings",
             "decline": f"{base}/decline",
             "calendar": f"{base}/calendar.ics",
+            "join": f"{base}/join",
         },
         notice=(
             {"kind": notice_kind(notice), "text": translate(notice_key(notice), lang)} if notice else None
@@ -248,3 +287,49 @@ def render_guest_page(
         script=Markup(script),
     )
     return html, csp
+
+
+@lru_cache(maxsize=1)
+def _static_csp() -> str:
+    """Pages without script: the same policy, scripts off."""
+    style = _assets()[0]
+    return "; ".join(("default-src 'none'", "script-src 'none'", f"style-src {csp_hash(style)}", "img-src 'self' data:",
+                      "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'"))
+
+
+def render_not_found(query_lang: str | None, accept_language: str | None) -> tuple[str, str]:
+    """The HTML 404 for an unknown link in a browser, in the browser's language (else English)."""
+    lang = normalize_language(query_lang) or language_from_header(accept_language) or "en"
+    html = _environment().get_template("notfound.html").render(
+        t=lambda key, **params: translate(key, lang, **params), lang=lang, favicon=FAVICON, style=Markup(_assets()[0]))
+    return html, _static_csp()
+
+
+def render_public_page(event: Mapping[str, Any], lang: str, *, action: str, notice: str | None = None,
+                       submitted: Mapping[str, Any] | None = None, error_field: str | None = None) -> tuple[str, str]:
+    """`GET /r/{event_id}`: the event, its form plus email and language, who invites and the privacy notice."""
+    from ..forms import pick_text
+
+    lang = normalize_language(lang) or "en"
+    tz = zone(event.get("timezone"))
+    default = event.get("default_language")
+    try:
+        when = format_range(event["start"], event.get("end"), tz, lang) if event.get("start") else ""
+    except (TypeError, ValueError):
+        when = ""
+    offered = [code for code in (normalize_language(c) for c in event.get("languages") or ()) if code]
+    languages = [(code, LANGUAGE_NAMES[code]) for code in dict.fromkeys(offered) if code in SUPPORTED_LANGUAGES]
+    submitted = submitted or {}
+    fields = [f for f in _fields(event, {}, lang, submitted, error_field) if f.name != "email"]
+    html = _environment().get_template("public.html").render(
+        t=lambda key, **params: translate(key, lang, **params),
+        lang=lang, languages=languages, favicon=FAVICON, style=Markup(_assets()[0]),
+        event={**{key: _text(pick_text(event.get(key), lang, default)) for key in ("name", "venue", "description")},
+               "start": _text(event.get("start"))},
+        when=when, timezone=_text(event.get("timezone")) or "UTC",
+        email=_text(submitted.get("email")), email_invalid=error_field == "email",
+        fields=fields, action=action,
+        notice=({"kind": notice_kind(notice), "text": translate(notice_key(notice), lang)} if notice else None),
+        organiser=_organiser(event), privacy_url=_safe_url(event.get("privacy_url")),
+    )
+    return html, _static_csp()

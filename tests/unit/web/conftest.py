@@ -22,6 +22,15 @@ SAMPLE_VIEW = {
         "self_cancellation": True,
         "personal_link_only": False,
         "description": "Apéro riche on the terrace.\nDress code: summer casual.",
+        "form": [
+            {"id": "firstname", "type": "text", "required": True},
+            {"id": "lastname", "type": "text", "required": True},
+            {"id": "email", "type": "email"},
+            {"id": "phone_mobile", "type": "phone"},
+            {"id": "organization", "type": "text"},
+            {"id": "job_title", "type": "text"},
+            {"id": "diet", "type": "text", "label": {"en": "Diet", "de": "Ernährung"}},
+        ],
     },
     "contact": {
         "identifier": "anna.muster@example.ch",
