@@ -342,25 +342,34 @@ def record_online_attendance(event: EventModel, state: GuestState) -> bool:
     One transaction like a door check-in (booking, contact, the event's check-in counter);
     the booking's condition makes a second join a no-op. Returns True when it recorded.
     """
-    from .checkin import counter_key
-    from .models import CheckinCounterModel
-
     booking = next((b for b in state.bookings if b.status == "confirmed" and not b.checked_in_at), None)
     if booking is None:
         return False
     now = now_iso()
-    try:
-        with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
-            tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),
-                                        BookingModel.checkin_received_at.set(now), BookingModel.updated_at.set(now)],
-                      condition=BookingModel.checked_in_at.does_not_exist() & (BookingModel.status == "confirmed"))
-            tx.update(ContactModel(pk=booking.pk, sk=CONTACT_SK), actions=[
-                ContactModel.attended_count.add(1), ContactModel.status.set("attended"), ContactModel.version.add(1),
-                ContactModel.updated_at.set(now), ContactModel.last_cause.set(Cause(kind="online", ref="join")),
-            ], condition=ContactModel.pk.exists())
-            tx.update(CheckinCounterModel(pk=counter_key(event.event_id, booking.pk)), actions=[CheckinCounterModel.checked_in.add(1)])
-    except TransactWriteError as exc:
-        if exc.cause_response_code != "TransactionCanceledException":
+
+    def attempt() -> bool:
+        try:
+            _online_check_in(event, booking, now)
+        except TransactWriteError as exc:
+            if condition_failed(exc):
+                return False  # joined before (or on another device at the same moment)
             raise
-        return False  # joined before (or on another device at the same moment)
-    return True
+        return True
+
+    return retrying(attempt, what="online attendance")
+
+
+def _online_check_in(event: EventModel, booking: BookingModel, now: str) -> None:
+    from .checkin import counter_key
+    from .models import CheckinCounterModel
+
+    with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+        tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),
+                                    BookingModel.checkin_received_at.set(now), BookingModel.updated_at.set(now)],
+                  condition=BookingModel.checked_in_at.does_not_exist() & (BookingModel.status == "confirmed"))
+        tx.update(ContactModel(pk=booking.pk, sk=CONTACT_SK), actions=[
+            ContactModel.attended_count.add(1), ContactModel.status.set("attended"), ContactModel.version.add(1),
+            ContactModel.updated_at.set(now), ContactModel.last_cause.set(Cause(kind="online", ref="join")),
+            ContactModel.checked_in_at.set(ContactModel.checked_in_at | now),
+        ], condition=ContactModel.pk.exists())
+        tx.update(CheckinCounterModel(pk=counter_key(event.event_id, booking.pk)), actions=[CheckinCounterModel.checked_in.add(1)])

@@ -24,6 +24,7 @@ from .contacts import _new_contact, load_state_by_pk, personal_link
 from .errors import InvalidRequest, NotFound, TooManyRequests
 from .events import event_form, get_event, public_group
 from .fields import normalise_email, normalise_identifier
+from .retry import CONDITION_FAILED, cancellation_codes, condition_failed, retrying
 from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, EventModel, RateLimitModel, contact_pk
 from .secret import link_secret
 from .settings import get_settings
@@ -105,7 +106,7 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
                            identifier=identifier, status="confirmed",
                            ticket_hash=digest(ticket_code(link_secret(), event.event_id, bid)), answers=answers,
                            created_at=now, updated_at=now, permission_group=profile["permission_group"])
-    for seated in (True, False):
+    def attempt(seated: bool) -> str | None:
         if seated:
             contact.confirmed_count, contact.status = 1, "registered"
         else:
@@ -122,13 +123,17 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
                     group_seat(tx, event.event_id, booking.permission_group, 1)
             return "created"
         except TransactWriteError as exc:
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            reasons = [getattr(r, "code", None) if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if not condition_failed(exc):
+                raise  # transient ones are tried again by the retry helper
+            reasons = cancellation_codes(exc)
+            if reasons and reasons[0] == CONDITION_FAILED:
                 return "existing"  # already a contact: nothing of it changes
-            if not any(code == "ConditionalCheckFailed" for code in reasons[2:]):
-                raise
+            return None  # no seat (the event's or the group's): waitlisted instead
+
+    for seated in (True, False):
+        outcome = retrying(lambda: attempt(seated), what="public registration")
+        if outcome is not None:
+            return outcome
     return "existing"
 
 
