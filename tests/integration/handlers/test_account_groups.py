@@ -85,6 +85,13 @@ def test_an_account_group_built_through_the_api_imports_as_contacts(stack, organ
     deliver_all(stack)
     assert report(stack, organiser, event_id, body["import_id"])["counts"]["created"] == 2
     assert sorted(contacts_of(event_id)) == ["ida@example.com", "jan@example.com"]
+    status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/imports", "/events/{event_id}/imports",
+                                     path_parameters={"event_id": event_id},
+                                     body={"source": "accounts", "account_group": "guests", "group": "staff"})
+    deliver_all(stack)  # the import's `group` option puts the contacts in a contact group, which counts them
+    groups = organiser_call(stack, organiser, "GET", f"/events/{event_id}/groups", "/events/{event_id}/groups",
+                            path_parameters={"event_id": event_id})[1]["groups"]
+    assert groups == [{"name": "staff", "members": 2}]
 
 
 def test_another_workspace_sees_no_account_group(stack, organiser):

@@ -138,3 +138,20 @@ def test_another_workspaces_export_is_not_found(stack, organiser, hostile_event)
                                          "/events/{event_id}/exports/{export_id}",
                                          path_parameters={"event_id": event_id, "export_id": export["export_id"]})
         assert status == 404, body
+
+
+def test_the_export_shows_the_first_check_in_time_and_drops_it_when_annulled(stack, organiser):
+    from test_checkin import door, door_key, scan
+
+    event_id = new_event(stack, organiser)
+    _c, token = new_contact(stack, organiser, event_id, "door@example.com")
+    booking = guest_call(stack, "book", token)[1]
+    key = door_key(stack, organiser, event_id)
+    status, result, _ = scan(stack, key, booking["ticket_code"], nonce="n-1", scanned_at="2027-06-01T18:05:00Z", device="door-1")
+    assert status == 201, result
+    rows = list(csv.DictReader(io.StringIO(_download(_export(stack, organiser, event_id, format="csv")["url"]).decode("utf-8-sig"))))
+    assert rows[0]["status"] == "attended" and rows[0]["checked_in_at"].startswith("2027-06-01T18:05")
+    status, _body, _ = door(stack, key["scope"], event_id, suffix="/{nonce}/annul", params={"nonce": "n-1"}, body={"device": "door-1"})
+    assert status == 200, _body
+    rows = list(csv.DictReader(io.StringIO(_download(_export(stack, organiser, event_id, format="csv")["url"]).decode("utf-8-sig"))))
+    assert rows[0]["status"] == "registered" and rows[0]["checked_in_at"] == ""
