@@ -6,12 +6,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 
 from guestlist import unsubscribe
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=SNSEvent)
+@lambda_deadline
 def lambda_handler(event: SNSEvent, context):
     marked = 0
     for record in event.records:

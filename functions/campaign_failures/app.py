@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist import campaign_sender
+from guestlist.retry import lambda_deadline
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -21,5 +22,6 @@ def record_handler(record: SQSRecord):
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 def lambda_handler(event, context):
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
