@@ -44,7 +44,9 @@ def _html(html: str, csp: str, status: int = 200) -> Response:
 def _page(token: str, notice: str | None = None, status: int = 200, submitted: dict | None = None,
           error_field: str | None = None) -> Response:
     lang = _lang() or (submitted or {}).get("lang")
-    return _html(*guest.page_html(token, lang, notice, submitted, error_field), status=status)
+    raw_path = app.current_event.raw_path  # a refused post is answered at .../bookings: links need the page's path
+    page_path = raw_path[: raw_path.index("/e/") + 3] + token if submitted is not None and "/e/" in raw_path else None
+    return _html(*guest.page_html(token, lang, notice, submitted, error_field, page_path), status=status)
 
 
 def _not_found_page() -> Response:

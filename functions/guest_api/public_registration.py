@@ -48,8 +48,12 @@ def _page(event_id: str, lang: str | None, *, notice: str | None = None, status:
     event, _group = registration.open_event(event_id)
     view = registration.public_event_json(event)["event"]
     chosen = choose_language(lang, language_from_header(router.current_event.headers.get("accept-language")), view)
-    action = f"{event_id}/registrations"  # relative to /r/{event_id}: keeps any stage prefix
-    return _html(*render_public_page(view, chosen, action=action, notice=notice, submitted=submitted,
+    raw_path = router.current_event.raw_path
+    if raw_path.endswith("/registrations"):  # a refused post, answered at the form's own URL
+        action, page = raw_path, raw_path.rsplit("/registrations", 1)[0]
+    else:
+        action, page = f"{event_id}/registrations", ""  # relative to /r/{event_id}: keeps any stage prefix
+    return _html(*render_public_page(view, chosen, action=action, page=page, notice=notice, submitted=submitted,
                                      error_field=error_field), status=status)
 
 

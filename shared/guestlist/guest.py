@@ -80,14 +80,15 @@ def view_json(token: str) -> dict:
 
 
 def page_html(token: str, query_lang: str | None, notice: str | None, submitted: dict | None = None,
-              error_field: str | None = None) -> tuple[str, str]:
+              error_field: str | None = None, page_path: str | None = None) -> tuple[str, str]:
     """The guest's page; after a refused form post, `submitted` keeps what the guest typed."""
     from .web import choose_language, render_guest_page
 
     event, state = _load(token)
     data = view(event, state)
     lang = choose_language(query_lang, state.contact.language, data["event"])
-    return render_guest_page(data, token, lang, notice=notice, submitted=submitted, error_field=error_field)
+    return render_guest_page(data, token, lang, notice=notice, submitted=submitted, error_field=error_field,
+                             page_path=page_path)
 
 
 def visit(token: str) -> str:

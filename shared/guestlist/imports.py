@@ -27,7 +27,7 @@ from . import aws
 from .clock import now_iso
 from .contacts import ALREADY_EXISTS, NOT_FOUND, RowOutcome, fetch_existing, list_contacts, upsert_row
 from .errors import InvalidRequest, NotFound
-from .events import get_event
+from .events import event_form, get_event
 from .import_options import MODES, ImportOptions  # noqa: F401  (re-exported for callers of imports)
 from .models import (
     BOOKING_SK_PREFIX,
@@ -55,7 +55,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ------------------------------------------------------------------ options
 
 def check_options_for_event(options: ImportOptions, event) -> None:
-    """A permission group the event does not define is refused (when the event defines any)."""
+    """A permission group the event does not define is refused (when the event defines any); a mapping
+    to anything but a system field, a predefined field or a field of the event's form is `unknown_field`
+    (DESIGN.md s10), before anything is read."""
+    from .forms import PREDEFINED_IDS, SYSTEM_FIELDS
+
+    allowed = set(SYSTEM_FIELDS) | set(PREDEFINED_IDS) | {f["id"] for f in event_form(event)}
+    unknown = sorted({target for target in (options.mapping or {}).values() if target and target not in allowed})
+    if unknown:
+        raise InvalidRequest("unknown_field", f"option 'mapping': {', '.join(repr(t) for t in unknown)} is not a field of this "
+                             "event (system fields, predefined fields and the form's fields)", {"field": "mapping"})
     defined = set(event.permission_groups or ())
     if options.permission_group and defined and options.permission_group not in defined:
         raise InvalidRequest("unknown_permission_group",
@@ -202,14 +211,65 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
 
     from .workbook import Limits, ReadOptions, read_workbook  # heavy: only the import function needs it
 
+    form = event_form(event)
     report = read_workbook(body, ReadOptions(mapping=options.mapping, languages=tuple(event.languages),
                                              default_language=event.default_language, region=event.country or "CH",
-                                             limits=Limits()))
+                                             limits=Limits(), targets=form_targets(form)))
     del body
     if report.status == "failed":
         return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
+    check_form_values(report, form, event.country or "CH")
     unknown_account_manager(report, event.workspace_id)
     return _fan_out(job, event_id, options, report, send)
+
+
+def form_targets(form: list[dict]):
+    """The reader's mapping targets: the system fields plus the form's fields by id and by every label."""
+    from .workbook import SYSTEM_TARGETS
+
+    def labels(value) -> list[str]:
+        return [value] if isinstance(value, str) else list((value or {}).values())
+
+    return SYSTEM_TARGETS.with_fields({f["id"]: labels(f.get("label")) for f in form})
+
+
+def check_form_values(report, form: list[dict], region: str) -> None:
+    """Custom form answers read from the sheet are checked by their field's type (select options,
+    dates, numbers...): a row with a bad value is skipped naming its row, column and code."""
+    from .forms import PREDEFINED_IDS, check_value
+    from .workbook.codes import SKIPPED
+    from .workbook.model import Issue
+
+    typed = {f["id"]: f for f in form if f["id"] not in PREDEFINED_IDS}
+    if not typed:
+        return
+    headers = {target: header for header, target in (report.columns.get("mapped") or {}).items()}
+    kept = []
+    for row in report.rows:
+        problem = None
+        for field_id, value in row.custom.items():
+            field = typed.get(field_id)
+            if field is None:
+                continue
+            if field["type"] == "date" and isinstance(value, str) and len(value) == 19 and value[10] == "T":
+                value = value[:10]  # a date cell read as midnight
+            if field["type"] == "multiselect" and isinstance(value, str):
+                value = [v.strip() for v in value.split(",")]
+            try:
+                row.custom[field_id] = check_value(field, value if field["type"] == "number" or isinstance(value, str) else str(value),
+                                                   region=region, html=True)
+            except InvalidRequest as exc:
+                problem = Issue(row.row, row.identifier, headers.get(field_id, field_id), exc.code, exc.message, SKIPPED)
+                break
+        if problem is None:
+            kept.append(row)
+        else:
+            report.issues.append(problem)
+    if len(kept) != len(report.rows):
+        report.rows = kept
+        report.issues.sort(key=lambda issue: (issue.row or 0))
+        if report.status == "valid":
+            report.status = "valid_with_errors"
 
 
 def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report, send: Callable[[list[dict]], int],

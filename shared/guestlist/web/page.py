@@ -221,7 +221,7 @@ def _safe_url(value: Any) -> str:
 
 def render_guest_page(
     view: Mapping[str, Any], token: str, lang: str, notice: str | None = None,
-    submitted: Mapping[str, Any] | None = None, error_field: str | None = None,
+    submitted: Mapping[str, Any] | None = None, error_field: str | None = None, page_path: str | None = None,
 ) -> tuple[str, str]:
     """The HTML page for `GET /e/{token}` and the value of its Content-Security-Policy header.
 
@@ -234,7 +234,9 @@ def render_guest_page(
     contact = view.get("contact") or {}
     actions = view.get("actions") or {}
     tz = zone(event.get("timezone"))
-    base = _segment(token)
+    # `page_path` (the page's absolute path) when the page is served at another URL: a refused
+    # form post is answered at /e/{token}/bookings, where relative URLs would point elsewhere.
+    base = quote(page_path, safe="/") if page_path else _segment(token)
 
     try:
         when = format_range(event["start"], event.get("end"), tz, lang) if event.get("start") else ""
@@ -278,6 +280,7 @@ def render_guest_page(
             "bookings": f"{base}/bookings",
             "decline": f"{base}/decline",
             "calendar": f"{base}/calendar.ics",
+            "page": base if page_path else "",
             "join": f"{base}/join",
         },
         notice=(
@@ -305,7 +308,7 @@ def render_not_found(query_lang: str | None, accept_language: str | None) -> tup
     return html, _static_csp()
 
 
-def render_public_page(event: Mapping[str, Any], lang: str, *, action: str, notice: str | None = None,
+def render_public_page(event: Mapping[str, Any], lang: str, *, action: str, page: str = "", notice: str | None = None,
                        submitted: Mapping[str, Any] | None = None, error_field: str | None = None) -> tuple[str, str]:
     """`GET /r/{event_id}`: the event, its form plus email and language, who invites and the privacy notice."""
     from ..forms import pick_text
@@ -328,7 +331,7 @@ def render_public_page(event: Mapping[str, Any], lang: str, *, action: str, noti
                "start": _text(event.get("start"))},
         when=when, timezone=_text(event.get("timezone")) or "UTC",
         email=_text(submitted.get("email")), email_invalid=error_field == "email",
-        fields=fields, action=action,
+        fields=fields, action=action, page=page,
         notice=({"kind": notice_kind(notice), "text": translate(notice_key(notice), lang)} if notice else None),
         organiser=_organiser(event), privacy_url=_safe_url(event.get("privacy_url")),
     )

@@ -135,6 +135,8 @@ def test_a_refused_browser_form_shows_the_page_again_with_what_was_typed(stack, 
     assert 'value="Ädä"' in html and 'value="Typed"' in html and 'value="vegan" selected' in html
     assert html.count('name="topics" value="ai" checked') == 1 and 'value="ops" checked' in html
     assert 'aria-invalid="true">' + "x" * 11 in html and "Ernährung" in html
+    # answered at /e/{token}/bookings: the page's links and form still point at the page's own routes
+    assert f'action="/e/{token}/bookings"' in html and f'href="/e/{token}?lang=fr"' in html
     assert guest_call(stack, "view", token)[1]["contact"].get("lastname") is None
     status, _html, headers = _html_post(stack, token, [("lang", "de"), ("firstname", "Ada"), ("consent", "on"), ("topics", "ai")])
     assert status == 303 and "notice=booking_confirmed" in headers["location"]

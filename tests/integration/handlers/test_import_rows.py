@@ -25,7 +25,9 @@ from test_import_kit import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
 HEADER = ["Identifier", "E-Mail", "Vorname", "Nachname", "PLZ", "Lieblingsfarbe"]
-MAPPING = '{"Lieblingsfarbe": "colour"}'  # any target that is not a predefined field is a custom field
+MAPPING = '{"Lieblingsfarbe": "colour"}'  # a custom target must be a field of the event's form
+COLOUR_FORM = [{"id": "firstname"}, {"id": "lastname"}, {"id": "email", "type": "email"},
+               {"id": "colour", "type": "text", "label": "Colour"}]
 
 
 def _rows(n: int, start: int = 0) -> list[list]:
@@ -63,7 +65,7 @@ def test_upsert_mode_creates_new_and_updates_existing(stack, organiser):
 
 
 def test_empty_cells_never_erase_stored_values(stack, organiser):
-    event_id = create_event(stack, organiser)
+    event_id = create_event(stack, organiser, form=COLOUR_FORM)
     run_import(stack, organiser, event_id, [HEADER, ["P-1", "p1@example.com", "Anna", "Muster", 8001, "blue"]], {"mapping": MAPPING})
     rep = run_import(stack, organiser, event_id, [HEADER, ["P-1", None, "Anne", "  ", None, None]], {"mapping": MAPPING})
     assert rep["counts"]["updated"] == 1
@@ -74,7 +76,7 @@ def test_empty_cells_never_erase_stored_values(stack, organiser):
 
 
 def test_custom_field_is_added_to_a_contact_that_had_none(stack, organiser):
-    event_id = create_event(stack, organiser)
+    event_id = create_event(stack, organiser, form=COLOUR_FORM)
     run_import(stack, organiser, event_id, [["Identifier", "Vorname"], ["P-1", "Anna"]])
     run_import(stack, organiser, event_id, [HEADER, ["P-1", None, None, None, None, "green"]], {"mapping": MAPPING})
     assert contacts_of(event_id)["P-1"].custom.as_dict() == {"colour": "green"}

@@ -146,5 +146,6 @@ def test_the_public_page_in_a_browser_registers_and_keeps_typed_values_on_refusa
     address = _address()
     status, html, _ = _register(stack, event_id, {"email": address, "language": "de", "firstname": ""}, ip="198.51.100.50", form=True)
     assert status == 422 and f'value="{address}"' in html and "Fest" in html
+    assert f'action="/r/{event_id}/registrations"' in html and f'href="/r/{event_id}?lang=en"' in html
     status, _b, headers = _register(stack, event_id, {"email": address, "language": "de", "firstname": "Fee"}, ip="198.51.100.50", form=True)
     assert status == 303 and headers["location"].endswith(f"/r/{event_id}?lang=de&notice=registration_received")

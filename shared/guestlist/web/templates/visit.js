@@ -3,7 +3,7 @@
   // Record the visit only when a real browser runs the page: mail scanners that
   // prefetch the link do not execute scripts. The URL comes from the address bar,
   // so the token is not repeated in the page.
-  var path = window.location.pathname.replace(/\/+$/, "") + "/visit";
+  var path = window.location.pathname.replace(/\/+$/, "").replace(/\/bookings$/, "") + "/visit";
   if (window.location.protocol.indexOf("http") !== 0 || !window.fetch) {
     return;
   }
