@@ -12,6 +12,7 @@ logger = Logger()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@lambda_deadline
 @event_source(data_class=SNSEvent)
 @lambda_deadline
 def lambda_handler(event: SNSEvent, context):

@@ -198,6 +198,10 @@ from .organiser_cli import register as _register_organiser_commands  # noqa: E40
 
 _register_organiser_commands(app)  # events, contacts, groups, export
 
+from .campaigns_cmd import app as campaigns_app  # noqa: E402 - `guestlist campaigns ...` lives in its own module
+
+app.add_typer(campaigns_app, name="campaigns")
+
 
 def main() -> None:
     app()

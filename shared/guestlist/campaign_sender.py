@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -30,6 +31,7 @@ from pynamodb.transactions import TransactWrite
 from . import aws, mail
 from .clock import now_iso
 from .models import CampaignChunkModel, CampaignModel, CampaignSendModel
+from .retry import carry_deadline, condition_failed, retrying
 
 
 def plan_key(campaign_id: str, send_id: str) -> str:
@@ -72,10 +74,11 @@ def plan(campaign_id: str, event_id: str, send_id: str) -> int:
         return 0
     if campaign.status == "scheduled":  # the schedule fired
         try:
-            campaign.update(actions=[CampaignModel.status.set("sending"), CampaignModel.started_at.set(now_iso())],
-                            condition=(CampaignModel.send_id == send_id) & (CampaignModel.status == "scheduled"))
+            retrying(lambda: campaign.update(
+                actions=[CampaignModel.status.set("sending"), CampaignModel.started_at.set(now_iso())],
+                condition=(CampaignModel.send_id == send_id) & (CampaignModel.status == "scheduled")), what="campaign")
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             campaign = _current(campaign_id, event_id, send_id)
             if campaign is None or campaign.status != "sending":
@@ -91,10 +94,11 @@ def plan(campaign_id: str, event_id: str, send_id: str) -> int:
         aws.put_object(plan_key(campaign_id, send_id), json.dumps(frozen).encode(), "application/json")
     total = len(frozen["chunks"])
     try:  # the first plan of this send sets the totals; a replay changes nothing
-        campaign.update(actions=[CampaignModel.chunks_total.set(total), CampaignModel.excluded.add(len(frozen["excluded"]))],
-                        condition=(CampaignModel.send_id == send_id) & CampaignModel.chunks_total.does_not_exist())
+        retrying(lambda: campaign.update(
+            actions=[CampaignModel.chunks_total.set(total), CampaignModel.excluded.add(len(frozen["excluded"]))],
+            condition=(CampaignModel.send_id == send_id) & CampaignModel.chunks_total.does_not_exist()), what="campaign")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     if total == 0:
         _finish_if_done(campaign_id, event_id, send_id)
@@ -132,29 +136,42 @@ def _chunk_key(campaign_id: str, send_id: str, index: int) -> tuple[str, str]:
 
 
 def claim(campaign_id: str, identifier: str, attempt: str) -> bool:
-    """The per-recipient marker, written with a condition before the call: True when this attempt owns it."""
+    """The per-recipient marker, written with a condition before the call: True when this attempt owns it.
+
+    A write retried after a lost answer finds its own marker: the attempt id tells it apart.
+    """
+    pk = f"SEND#{campaign_id}#{identifier}"
     try:
-        CampaignSendModel(pk=f"SEND#{campaign_id}#{identifier}", attempt=attempt, claimed_at=now_iso()).save(
-            condition=CampaignSendModel.pk.does_not_exist())
+        retrying(lambda: CampaignSendModel(pk=pk, attempt=attempt, claimed_at=now_iso()).save(
+            condition=CampaignSendModel.pk.does_not_exist()), what="send marker")
         return True
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+        if not condition_failed(exc):
+            raise
+    try:
+        return CampaignSendModel.get(pk, "SEND", consistent_read=True).attempt == attempt
+    except CampaignSendModel.DoesNotExist:
+        return False
 
 
 def release(campaign_id: str, identifier: str, attempt: str) -> None:
     """The call certainly did not happen: let a redelivery claim the recipient again."""
     try:
-        CampaignSendModel(pk=f"SEND#{campaign_id}#{identifier}").delete(condition=CampaignSendModel.attempt == attempt)
+        retrying(lambda: CampaignSendModel(pk=f"SEND#{campaign_id}#{identifier}").delete(
+            condition=CampaignSendModel.attempt == attempt), what="send marker")
     except Exception as exc:  # noqa: BLE001 - a marker we cannot release stays: unconfirmed, never twice
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 
 def _save_progress(key: tuple[str, str], outcomes: Outcomes) -> None:
-    CampaignChunkModel(*key, state="progress", outcomes=outcomes.to_json(), updated_at=now_iso()).save(
-        condition=CampaignChunkModel.pk.does_not_exist() | (CampaignChunkModel.state == "progress"))
+    try:
+        retrying(lambda: CampaignChunkModel(*key, state="progress", outcomes=outcomes.to_json(), updated_at=now_iso()).save(
+            condition=CampaignChunkModel.pk.does_not_exist() | (CampaignChunkModel.state == "progress")),
+            what="campaign chunk")
+    except PutError as exc:
+        if not condition_failed(exc):
+            raise  # a chunk already done keeps its outcomes
 
 
 def _open_chunk(campaign_id: str, event_id: str, send_id: str, index: int):
@@ -186,6 +203,7 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
     from .contacts import fetch_existing, personal_link
     from .events import get_event_cached
     from .notifications import sender as default_sender
+    from .settings import get_settings
     from .unsubscribe import unsubscribe_url
 
     attempt = attempt or uuid.uuid4().hex
@@ -201,26 +219,55 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
             outcomes.excluded[identifier] = "not_found"  # deleted since the plan
     reachable = [contacts[i] for i in todo if i in contacts]
     from_address = default_sender()
+    ready: list[tuple[str, mail.Message]] = []
     for recipient, contact in zip(classify(reachable, campaign.channel, event.workspace_id), reachable):
         if recipient.excluded:  # unsubscribed or bounced since the plan
             outcomes.excluded[recipient.identifier] = recipient.excluded
             continue
-        message = render_for(campaign, event, contact, recipient.channel, recipient.address,
-                             link=personal_link(contact), unsubscribe_url=unsubscribe_url(event_id, contact.identifier),
-                             sender=from_address)
-        if not claim(campaign_id, contact.identifier, attempt):
-            outcomes.unconfirmed.append(contact.identifier)  # an earlier delivery claimed it and did not report
-            continue
+        ready.append((contact.identifier, render_for(
+            campaign, event, contact, recipient.channel, recipient.address, link=personal_link(contact),
+            unsubscribe_url=unsubscribe_url(event_id, contact.identifier), sender=from_address)))
+
+    def deliver(identifier: str, message: mail.Message) -> tuple[str, str, str | None]:
+        """Claim, then the one SES/SNS call: (identifier, sent | failed | unconfirmed | retry, reason)."""
+        if not claim(campaign_id, identifier, attempt):
+            return identifier, "unconfirmed", None  # an earlier delivery claimed it and did not report
         try:
             send(message, deadline=deadline)
-        except mail.RetryableSendError:
-            release(campaign_id, contact.identifier, attempt)
-            _save_progress(key, outcomes)
-            raise
+        except mail.RetryableSendError as exc:
+            release(campaign_id, identifier, attempt)
+            return identifier, "retry", exc.reason
         except mail.PermanentSendError as exc:
-            outcomes.failed[contact.identifier] = exc.reason
-            continue
-        outcomes.sent.append(contact.identifier)
+            return identifier, "failed", exc.reason
+        return identifier, "sent", None
+
+    for service in {"sns" if isinstance(m, mail.Sms) else "sesv2" for _, m in ready}:
+        mail.client_for(service)  # made once, before the threads share it
+    workers = max(1, get_settings().campaign_send_concurrency)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="campaign-send") as pool:
+        for start in range(0, len(ready), workers):  # in waves: a throttled wave stops the chunk cleanly
+            futures = [pool.submit(carry_deadline(deliver), identifier, message)
+                       for identifier, message in ready[start:start + workers]]
+            results, crash = [], None
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException as exc:  # noqa: BLE001 - record the others before it goes up
+                    crash = crash or exc
+            for identifier, state, reason in results:
+                if state == "sent":
+                    outcomes.sent.append(identifier)
+                elif state == "failed":
+                    outcomes.failed[identifier] = reason
+                elif state == "unconfirmed":
+                    outcomes.unconfirmed.append(identifier)
+            if crash is not None:
+                _save_progress(key, outcomes)
+                raise crash
+            throttled = [r for r in results if r[1] == "retry"]
+            if throttled:
+                _save_progress(key, outcomes)
+                raise mail.RetryableSendError(throttled[0][2] or "throttled")
     _complete(campaign_id, event_id, send_id, key, outcomes)
     return outcomes
 
@@ -229,7 +276,7 @@ def _complete(campaign_id: str, event_id: str, send_id: str, key: tuple[str, str
     """The chunk's outcomes and the campaign's counters, in one transaction, once."""
     chunk = CampaignChunkModel(*key, state="done", outcomes=outcomes.to_json(), updated_at=now_iso())
     campaign = CampaignModel(pk=f"EVENT#{event_id}", sk=f"CAMPAIGN#{campaign_id}")
-    try:
+    def write() -> None:
         with TransactWrite(connection=CampaignModel._get_connection().connection) as tx:
             tx.save(chunk, condition=CampaignChunkModel.pk.does_not_exist() | (CampaignChunkModel.state == "progress"))
             tx.update(campaign, actions=[CampaignModel.sent.add(len(outcomes.sent)),
@@ -238,9 +285,11 @@ def _complete(campaign_id: str, event_id: str, send_id: str, key: tuple[str, str
                                          CampaignModel.excluded.add(len(outcomes.excluded)),
                                          CampaignModel.chunks_done.add(1), CampaignModel.updated_at.set(now_iso())],
                       condition=CampaignModel.send_id == send_id)
+
+    try:
+        retrying(write, what="campaign chunk")
     except TransactWriteError as exc:
-        reasons = list(getattr(exc, "cancellation_reasons", None) or [])
-        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+        if not condition_failed(exc):
             raise
         return  # counted by an earlier delivery, or the send was replaced
     _finish_if_done(campaign_id, event_id, send_id)
@@ -251,10 +300,11 @@ def _finish_if_done(campaign_id: str, event_id: str, send_id: str) -> None:
     if campaign is None or campaign.chunks_total is None or int(campaign.chunks_done or 0) < int(campaign.chunks_total):
         return
     try:
-        campaign.update(actions=[CampaignModel.status.set("sent"), CampaignModel.finished_at.set(now_iso())],
-                        condition=(CampaignModel.send_id == send_id) & (CampaignModel.status == "sending"))
+        retrying(lambda: campaign.update(
+            actions=[CampaignModel.status.set("sent"), CampaignModel.finished_at.set(now_iso())],
+            condition=(CampaignModel.send_id == send_id) & (CampaignModel.status == "sending")), what="campaign")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 
 
@@ -301,9 +351,10 @@ def _plan_died(campaign_id: str, event_id: str, send_id: str) -> None:
     if campaign is None or campaign.chunks_total is not None:
         return
     try:
-        campaign.update(actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove()],
-                        condition=(CampaignModel.send_id == send_id) & CampaignModel.chunks_total.does_not_exist())
+        retrying(lambda: campaign.update(
+            actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove()],
+            condition=(CampaignModel.send_id == send_id) & CampaignModel.chunks_total.does_not_exist()), what="campaign")
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
 

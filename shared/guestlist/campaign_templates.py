@@ -36,6 +36,12 @@ def environment(autoescape: bool = False):
     return env
 
 
+@lru_cache(maxsize=64)
+def compiled(source: str):
+    """A campaign renders the same few templates for every recipient: compile each once per container."""
+    return environment().from_string(source)
+
+
 def _refuse(field: str, message: str, code: str = "invalid_template") -> InvalidRequest:
     return InvalidRequest(code, f"field {field!r}: {message}", {"field": field})
 
@@ -133,9 +139,8 @@ def render(parts: Mapping[str, str], context: Mapping[str, Any], *, lang: str, b
     """Subject, text part and HTML part (escaped paragraphs, the link as a button, the unsubscribe footer)."""
     from .transactional import button_html, html_document
 
-    env = environment()
-    subject = " ".join(env.from_string(parts.get("subject") or "").render(context).split())[:SUBJECT_MAX]
-    body = env.from_string(parts.get("body") or "").render(context).strip()
+    subject = " ".join(compiled(parts.get("subject") or "").render(context).split())[:SUBJECT_MAX]
+    body = compiled(parts.get("body") or "").render(context).strip()
     link, unsubscribe = context.get("link") or "", context.get("unsubscribe_url") or ""
     text = body if link in body else f"{body}\n\n{link}"
     html_body = "".join(f"<p>{_linkify(p)}</p>" for p in re.split(r"\n\s*\n", body) if p.strip())

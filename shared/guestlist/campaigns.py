@@ -22,6 +22,7 @@ from .clock import now_iso, utcnow
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import PROFILE_FIELDS
 from .models import CampaignChunkModel, CampaignModel, ContactModel, EventModel, plain
+from .retry import condition_failed, retrying
 
 CHANNELS = ("email", "sms", "email_or_sms")
 EXCLUSIONS = ("no_address", "unsubscribed", "undeliverable")
@@ -139,7 +140,7 @@ def create_campaign(event: EventModel, body: dict) -> tuple[CampaignModel, list[
     campaign = CampaignModel(pk=f"EVENT#{event.event_id}", sk=f"CAMPAIGN#{campaign_id}", campaign_id=campaign_id,
                              event_id=event.event_id, workspace_id=event.workspace_id, status="draft",
                              recipients=count(recipients), created_at=now, updated_at=now, **fields)
-    campaign.save(condition=CampaignModel.pk.does_not_exist())
+    retrying(lambda: campaign.save(condition=CampaignModel.pk.does_not_exist()), what="campaign")
     return campaign, recipients
 
 
@@ -281,9 +282,9 @@ def request_send(event: EventModel, campaign_id: str, at: str | None) -> Campaig
     else:
         actions += [CampaignModel.status.set("sending"), CampaignModel.started_at.set(now)]
     try:
-        campaign.update(actions=actions, condition=CampaignModel.status == "draft")
+        retrying(lambda: campaign.update(actions=actions, condition=CampaignModel.status == "draft"), what="campaign")
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc) and get_campaign(event.event_id, campaign_id).send_id != send_id:
             raise Conflict("campaign_not_draft", f"the campaign is {get_campaign(event.event_id, campaign_id).status}: "
                            "only a draft can be sent") from exc
         raise
@@ -301,9 +302,10 @@ def request_send(event: EventModel, campaign_id: str, at: str | None) -> Campaig
             aws.send_messages([body], queue_url=settings.campaign_queue_url)
     except Exception:
         # Nothing will fire: back to draft so the organiser can send again.
-        campaign.update(actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove(),
-                                 CampaignModel.scheduled_at.remove(), CampaignModel.schedule_name.remove()],
-                        condition=CampaignModel.send_id == send_id)
+        retrying(lambda: campaign.update(
+            actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove(),
+                     CampaignModel.scheduled_at.remove(), CampaignModel.schedule_name.remove()],
+            condition=CampaignModel.send_id == send_id), what="campaign")
         raise
     return campaign
 
@@ -316,12 +318,13 @@ def cancel(event: EventModel, campaign_id: str) -> CampaignModel:
     campaign = get_campaign(event.event_id, campaign_id)
     name = campaign.schedule_name
     try:
-        campaign.update(actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove(),
-                                 CampaignModel.scheduled_at.remove(), CampaignModel.schedule_name.remove(),
-                                 CampaignModel.updated_at.set(now_iso())],
-                        condition=CampaignModel.status == "scheduled")
+        retrying(lambda: campaign.update(
+            actions=[CampaignModel.status.set("draft"), CampaignModel.send_id.remove(),
+                     CampaignModel.scheduled_at.remove(), CampaignModel.schedule_name.remove(),
+                     CampaignModel.updated_at.set(now_iso())],
+            condition=CampaignModel.status == "scheduled"), what="campaign")
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise Conflict("campaign_not_scheduled", f"the campaign is {campaign.status}: only a scheduled one can be "
                            "cancelled") from exc
         raise

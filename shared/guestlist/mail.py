@@ -200,6 +200,11 @@ def _client(service: str):
                                                connect_timeout=5, read_timeout=20))
 
 
+def client_for(service: str):
+    """The SES v2 ("sesv2") or SNS ("sns") client `send` uses; call it once before sharing it between threads."""
+    return _client(service)
+
+
 def send(message: Message, *, client=None) -> Sent:
     """One SES or SNS call for one message. Raises RetryableSendError or PermanentSendError."""
     if isinstance(message, Sms):

@@ -26,6 +26,7 @@ class Settings:
     campaign_queue_url: str = ""
     campaign_queue_arn: str = ""
     campaign_chunk_size: int = 50
+    campaign_send_concurrency: int = 8  # SES/SNS calls in flight per chunk (I/O bound; throttling is retried)
     scheduler_role_arn: str = ""
     unsubscribe_secret_arn: str = ""
     ses_configuration_set: str = ""  # bounce and complaint notifications
@@ -54,6 +55,7 @@ class Settings:
             campaign_queue_url=env.get("CAMPAIGN_QUEUE_URL", ""),
             campaign_queue_arn=env.get("CAMPAIGN_QUEUE_ARN", ""),
             campaign_chunk_size=int(env.get("CAMPAIGN_CHUNK_SIZE") or 50),
+            campaign_send_concurrency=int(env.get("CAMPAIGN_SEND_CONCURRENCY") or 8),
             scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN", ""),
             unsubscribe_secret_arn=env.get("UNSUBSCRIBE_SECRET_ARN", ""),
             ses_configuration_set=env.get("SES_CONFIGURATION_SET", ""),

@@ -44,9 +44,9 @@ def looks_like_token(value: str) -> bool:
     return 20 <= len(value) <= 64 and all(c.isalnum() or c in "-_" for c in value)
 
 
-_TOKEN_IN_PATH = re.compile(r"(/e/)[^/?#\s]+")
+_TOKEN_IN_PATH = re.compile(r"(/[eu]/)[^/?#\s]+")  # personal links and unsubscribe links
 
 
 def redact(text: str) -> str:
-    """Text safe for a log line: the token of any personal-link path is replaced."""
+    """Text safe for a log line: the token of any personal-link or unsubscribe path is replaced."""
     return _TOKEN_IN_PATH.sub(r"\1[token]", text)

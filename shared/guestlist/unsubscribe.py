@@ -17,6 +17,7 @@ import hashlib
 import hmac
 
 from .errors import NotFound
+from .retry import condition_failed, retrying
 from .secret import unsubscribe_secret
 
 _TAG = 16
@@ -98,8 +99,9 @@ def unsubscribe(token: str, *, now: str | None = None) -> dict:
     at = now or now_iso()
     addresses = [normalise_address(a) for a in (contact.email, contact.phone_mobile) if a]
     for address in addresses:
-        SuppressionModel(pk=f"ADDR#{address}", sk=f"UNSUB#{event.workspace_id}", kind="unsubscribed",
-                         at=at, source=f"{event_id}/{contact.identifier}").save()
+        item = SuppressionModel(pk=f"ADDR#{address}", sk=f"UNSUB#{event.workspace_id}", kind="unsubscribed",
+                                at=at, source=f"{event_id}/{contact.identifier}")
+        retrying(item.save, what="suppression")
     note = HistoryModel(pk=contact.pk, sk=f"{at}#unsubscribe", event_id=event_id, identifier=contact.identifier,
                         old_status=contact.status, new_status=contact.status, changed_at=at, cause="guest",
                         cause_ref="unsubscribe", note="unsubscribed")
@@ -109,9 +111,9 @@ def unsubscribe(token: str, *, now: str | None = None) -> dict:
                if h.cause_ref == "unsubscribe"):
             new = False
         else:
-            note.save(condition=HistoryModel.pk.does_not_exist())
+            retrying(lambda: note.save(condition=HistoryModel.pk.does_not_exist()), what="history note")
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         new = False
     return {"event_id": event_id, "identifier": contact.identifier, "language": contact.language, "new": new}
@@ -122,8 +124,9 @@ def mark_undeliverable(address: str, kind: str, detail: str, *, now: str | None 
     from .clock import now_iso
     from .models import SuppressionModel
 
-    SuppressionModel(pk=f"ADDR#{normalise_address(address)}", sk="UNDELIVERABLE", kind=kind,
-                     at=now or now_iso(), source=detail[:200]).save()
+    item = SuppressionModel(pk=f"ADDR#{normalise_address(address)}", sk="UNDELIVERABLE", kind=kind,
+                            at=now or now_iso(), source=detail[:200])
+    retrying(item.save, what="suppression")
 
 
 def suppressed(addresses: list[str], workspace_id: str) -> dict[str, str]:

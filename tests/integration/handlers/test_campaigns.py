@@ -253,18 +253,30 @@ def _one_chunk_failing_on_the_third_call(stack, organiser, monkeypatch, n: int, 
 
 
 def test_a_crash_between_marker_and_send_never_sends_twice_and_is_reported_unconfirmed(stack, organiser, monkeypatch):
+    import dataclasses
+
+    from guestlist import campaign_sender, settings
+
+    four = dataclasses.replace(settings.get_settings(), campaign_send_concurrency=4)  # waves of four calls in flight
+    monkeypatch.setattr(settings, "get_settings", lambda: four)
     event_id, people, campaign, chunk = _one_chunk_failing_on_the_third_call(
-        stack, organiser, monkeypatch, 4, SystemExit("container killed after the marker, before SES answered"))
+        stack, organiser, monkeypatch, 6, SystemExit("container killed after the marker, before SES answered"))
+
+    def dead(*_args, **_kw):  # the container is gone: nothing after the crash is written
+        raise SystemExit("container killed")
+
+    monkeypatch.setattr(campaign_sender, "_save_progress", dead)
     with pytest.raises(SystemExit):
         _deliver(stack, [chunk], message_id="m-1")
     monkeypatch.undo()
     assert _deliver(stack, [chunk], message_id="m-1", receive_count=2) == []
     assert _deliver(stack, [chunk], message_id="m-1", receive_count=3) == []
     final = get(stack, organiser, event_id, campaign["campaign_id"])
-    # the first two were sent before the crash but never reported: unconfirmed, like the third
-    assert final["counts"] == {"sent": 1, "failed": 0, "excluded": 0, "unconfirmed": 3}
-    assert sorted(f["reason"] for f in final["failures"]) == ["unconfirmed"] * 3
-    assert sum(len(outbox(stack, a)) for _, a, _ in people) == 3  # two before the crash, one after: none twice
+    # the first wave (4 calls in flight) claimed its recipients; three were sent, one crashed, none was reported:
+    # all four are unconfirmed and none is sent again; the second wave goes out on the redelivery
+    assert final["counts"] == {"sent": 2, "failed": 0, "excluded": 0, "unconfirmed": 4}
+    assert sorted(f["reason"] for f in final["failures"]) == ["unconfirmed"] * 4
+    assert sum(len(outbox(stack, a)) for _, a, _ in people) == 5
     assert all(len(outbox(stack, a)) <= 1 for _, a, _ in people)
     assert final["status"] == "sent"
 

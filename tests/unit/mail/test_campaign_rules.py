@@ -61,3 +61,10 @@ def test_rendering_escapes_contact_values_in_html_and_adds_the_link_and_footer()
 ])
 def test_permanent_bounces_and_complaints_make_addresses_undeliverable(notification, expected):
     assert unsubscribe.feedback_addresses(notification) == expected
+
+
+def test_unsubscribe_tokens_are_redacted_from_log_lines_like_link_tokens():
+    from guestlist.tokens import redact
+
+    assert redact("POST /u/gmKtsklgrW7IBjB4Eds0wSolCKOLiTUyUeSl?x=1 200") == "POST /u/[token]?x=1 200"
+    assert redact("GET /e/abcDEF123_-xyz/calendar.ics") == "GET /e/[token]/calendar.ics"
