@@ -64,7 +64,7 @@ def up(
         source = "from GUESTLIST_ADMIN_KEY" if os.environ.get("GUESTLIST_ADMIN_KEY") else "generated"
         console.print(f"  admin key       {admin_key}  ({source})")
         if data_dir:
-            console.print(f"  data directory  {Path(data_dir).resolve()}  (saved on stop)")
+            console.print(f"  data directory  {Path(data_dir).resolve()}  (journaled: survives kill -9)")
         if demo:
             from .demo import run_demo
 

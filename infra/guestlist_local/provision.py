@@ -52,11 +52,12 @@ class Emulator:
     def start(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        from . import chaos
+        from . import chaos, durable
         from .emulator_fixes import apply as apply_emulator_fixes
 
         apply_emulator_fixes()
-        chaos.install()  # faults only once chaos.configure() asks for them
+        durable.install()  # journals only while a data directory's journal is open
+        chaos.install()  # faults only once chaos.configure() asks for them (outermost: before the journal)
         ensure_port_free(self.host, self.port, "AWS emulator")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per AWS call drowns everything else
         self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)

@@ -306,9 +306,17 @@ class StreamPoller(_Poller):
 
     def _list_shards(self, at_end: bool) -> None:
         desc = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        done = self.pump.checkpoints.get(self.mapping.logical_id) if self.pump.checkpoints is not None else None
         for shard in desc.get("Shards", []):
             sid = shard["ShardId"]
             if sid in self.shards:
+                continue
+            start = int(shard["SequenceNumberRange"]["StartingSequenceNumber"])
+            if done is not None and int(done) >= start:  # after a restart: right after the last delivered record
+                iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=sid,
+                                                           ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                                                           SequenceNumber=done)["ShardIterator"]
+                self.shards[sid] = _Shard(sid, iterator)
                 continue
             iterator = self.streams.get_shard_iterator(
                 StreamArn=self.stream_arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
@@ -344,7 +352,10 @@ class StreamPoller(_Poller):
         for start in range(0, len(deliverable), self.mapping.batch_size):
             if self._stop.is_set():
                 return True
-            self._deliver(shard, deliverable[start:start + self.mapping.batch_size])
+            batch = deliverable[start:start + self.mapping.batch_size]
+            self._deliver(shard, batch)
+            if self.pump.checkpoints is not None and not self._stop.is_set():
+                self.pump.checkpoints.set(self.mapping.logical_id, batch[-1]["dynamodb"]["SequenceNumber"])
         return fetched or bool(deliverable)
 
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -513,8 +524,9 @@ class SchedulesPoller(_Poller):
 
 class EventPump:
     def __init__(self, topology: Topology, runtime: FunctionRuntime, endpoint_url: str, s3_events_queue_url: str,
-                 async_retry_delays: tuple[float, ...] = (0.5, 1.0)):
+                 async_retry_delays: tuple[float, ...] = (0.5, 1.0), checkpoints: Any = None):
         self.topo = topology
+        self.checkpoints = checkpoints  # durable.StreamCheckpoints with a data directory: deliveries resume after them
         self.runtime = runtime
         self.endpoint_url = endpoint_url
         self.async_retry_delays = async_retry_delays
@@ -534,7 +546,7 @@ class EventPump:
     def start(self) -> None:
         for poller in self.stream_pollers:
             if not poller.shards:
-                poller._list_shards(at_end=poller.skip_existing)
+                poller._list_shards(at_end=poller.skip_existing and self.checkpoints is None)
         for poller in self.pollers:
             poller.thread.start()
         self._started = True

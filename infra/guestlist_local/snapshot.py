@@ -1,10 +1,9 @@
-"""Saves tables, bucket objects and secret values to a directory on stop and puts them back on start."""
+"""Reads data directories written by earlier versions (a snapshot saved on clean stop); durable.py writes them now."""
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,47 +12,6 @@ from .template import Topology
 
 log = logging.getLogger("guestlist_local")
 
-FORMAT = 1
-
-
-def save(topology: Topology, endpoint_url: str, data_dir: Path, secret_values: dict[str, str]) -> None:
-    data_dir = Path(data_dir)
-    tmp = data_dir.with_name(data_dir.name + ".saving")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "tables").mkdir(parents=True)
-    (tmp / "buckets").mkdir()
-    ddb = client("dynamodb", endpoint_url)
-    for table in topology.tables.values():
-        items: list[dict[str, Any]] = []
-        for page in ddb.get_paginator("scan").paginate(TableName=table.name):
-            items.extend(page["Items"])
-        (tmp / "tables" / f"{table.logical_id}.json").write_text(json.dumps(items, default=_bytes_json))
-    s3 = client("s3", endpoint_url)
-    for bucket in topology.buckets.values():
-        folder = tmp / "buckets" / bucket.logical_id
-        folder.mkdir()
-        manifest = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket.name):
-            for obj in page.get("Contents", []):
-                got = s3.get_object(Bucket=bucket.name, Key=obj["Key"])
-                blob = f"{len(manifest):06d}.bin"
-                (folder / blob).write_bytes(got["Body"].read())
-                manifest.append({"key": obj["Key"], "blob": blob, "content_type": got.get("ContentType"),
-                                 "metadata": got.get("Metadata", {})})
-        (folder / "manifest.json").write_text(json.dumps(manifest))
-    (tmp / "secrets.json").write_text(json.dumps(secret_values))
-    (tmp / "snapshot.json").write_text(json.dumps({"format": FORMAT}))
-    if data_dir.exists():
-        shutil.rmtree(data_dir)
-    tmp.rename(data_dir)
-
-
-def _bytes_json(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray)):
-        import base64
-
-        return {"__b64__": base64.b64encode(bytes(value)).decode()}
-    raise TypeError(type(value).__name__)
 
 
 def _bytes_hook(obj: dict[str, Any]) -> Any:

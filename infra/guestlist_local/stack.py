@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 from pathlib import Path
 
-from . import chaos, snapshot
+from . import chaos, durable, snapshot
 from .gateway import HttpGateway
 from .provision import Emulator, Provisioner, apply_environment, ensure_port_free
 from .pump import EventPump
@@ -91,15 +92,19 @@ class LocalStack:
                 provisioner = Provisioner(names, self.endpoint_url)
                 provisioned = provisioner.create(snapshot.secret_values(self.data_dir))
                 self._secret_values = provisioned.secret_values
+                if self.data_dir is not None:  # the link secret is on disk before anything uses it
+                    self.data_dir.mkdir(parents=True, exist_ok=True)
+                    durable.write_atomically(self.data_dir / durable.SECRETS, json.dumps(self._secret_values))
                 # what only the emulator knows (queue URLs, secret and stream ARNs) completes the topology
                 self.topology = build_topology(translated, overrides, provisioned.physical)
                 apply_environment(self.endpoint_url, self.topology)
                 self.runtime = FunctionRuntime(self.topology, isolated=self.isolated)
                 self.runtime.load_all()
-                self.pump = EventPump(self.topology, self.runtime, self.endpoint_url, provisioned.s3_events_queue_url)
-                restored = self.data_dir is not None and snapshot.restore(self.topology, self.endpoint_url, self.data_dir)
-                if restored:
-                    self.pump.skip_existing_stream_records()
+                checkpoints = durable.StreamCheckpoints(self.data_dir) if self.data_dir is not None else None
+                self.pump = EventPump(self.topology, self.runtime, self.endpoint_url, provisioned.s3_events_queue_url,
+                                      checkpoints=checkpoints)
+                if self.data_dir is not None:
+                    self._open_data_dir(checkpoints)
                 provisioner.wire_notifications(provisioned.s3_events_queue_url)  # after the restore: no replayed uploads
                 self._prepare_workspace()
                 self.gateway = HttpGateway(self.topology, self.runtime, self.host, self.http_port, self.ready)
@@ -114,6 +119,21 @@ class LocalStack:
         if ready:
             self.mark_ready()
         return self
+
+    def _open_data_dir(self, checkpoints: "durable.StreamCheckpoints") -> None:
+        """Replays the journal (or an old clean-stop snapshot), compacts it, and journals from now on."""
+        assert self.data_dir is not None and self.topology is not None and self.pump is not None
+        if not durable.replay(self.data_dir) and snapshot.restore(self.topology, self.endpoint_url, self.data_dir):
+            self.pump.skip_existing_stream_records()  # a snapshot has no stream records: they were delivered
+        trim: dict[str, int] = {}
+        for mapping in self.topology.mappings:  # stream records every consumer has delivered need not be kept
+            if mapping.kind == "dynamodb":
+                table = self.topology.tables[mapping.source].name
+                done = checkpoints.get(mapping.logical_id)
+                trim[table] = min(trim.get(table, int(done or 0)), int(done or 0))
+        durable.compact(self.data_dir, {t: n for t, n in trim.items() if n})
+        (self.data_dir / "snapshot.json").unlink(missing_ok=True)  # the journal holds everything now
+        durable.open_journal(self.data_dir)
 
     def _prepare_workspace(self) -> None:
         """What every route needs besides resources: the admin key, SES's verified sender."""
@@ -153,11 +173,8 @@ class LocalStack:
             self.gateway = None
         if self.runtime is not None:
             self.runtime.close()
-        if save and self.topology is not None and self.data_dir is not None:
-            try:
-                snapshot.save(self.topology, self.endpoint_url, self.data_dir, self._secret_values)
-            except Exception:
-                log.exception("saving the data directory %s failed", self.data_dir)
+        if self.data_dir is not None:
+            durable.close_journal()  # every acknowledged change is in it already: nothing to save
         self.emulator.stop()
         if os.environ.get("AWS_ENDPOINT_URL") == self.endpoint_url:
             os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -17,7 +17,7 @@ def test_first_organiser_call_after_health_succeeds_and_demo_data_is_there(tmp_p
     key = secrets.token_urlsafe(24)
     log = tmp_path / "up.log"
     process = subprocess.Popen([str(GUESTLIST), "up", "--demo", "--port", str(api_port), "--aws-port", str(aws_port)],
-                               cwd=ROOT, env={**os.environ, "GUESTLIST_ADMIN_KEY": key}, stdout=log.open("w"),
+                               cwd=ROOT, env={"GUESTLIST_TIMEOUT_SCALE": "3", **os.environ, "GUESTLIST_ADMIN_KEY": key}, stdout=log.open("w"),
                                stderr=subprocess.STDOUT, start_new_session=True)
     api = f"http://127.0.0.1:{api_port}"
     seen: set[object] = set()
