@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m bench.import_speed
 	$(BIN)/python -m bench.guest_speed
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.campaign_speed
 
 clean:
 	rm -rf $(VENV) .pytest_cache
