@@ -42,7 +42,7 @@ def test_s3_upload_reaches_import_function_with_decoded_key_and_no_test_event(sh
     s3.put_object(Bucket=bucket, Key=key, Body=b"workbook")
     s3.put_object(Bucket=bucket, Key="imports/ignored.csv", Body=b"not a workbook")  # suffix filter
     s3.put_object(Bucket=bucket, Key="reports/x.xlsx", Body=b"not an import")  # prefix filter
-    assert shared.wait_idle(20)
+    assert shared.wait_idle(60)
     events = [S3Event(e) for e in recorded(shared.root, "ImportFunction")]
     mine = [e for e in events if e.object_key == key]
     assert len(mine) == 1
@@ -70,7 +70,7 @@ def test_sqs_batch_reaches_worker_in_lambda_format(shared):
         "import_id": {"DataType": "String", "StringValue": "imp-1"},
         "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
     })
-    assert shared.wait_idle(20)
+    assert shared.wait_idle(60)
     records = [r for e in recorded(shared.root, "UpsertWorkerFunction") for r in SQSEvent(e).records if r.body == body]
     assert len(records) == 1
     record = records[0]
@@ -99,7 +99,7 @@ def test_stream_records_have_arn_one_insert_per_update_created_item_and_no_noop_
     ddb.update_item(TableName=table, Key={"pk": {"S": created}, "sk": {"S": "c"}},
                     UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
                     ExpressionAttributeValues={":s": {"S": "booked"}})
-    assert shared.wait_idle(20)
+    assert shared.wait_idle(60)
     stream_arn = shared.topology.mappings[[m.kind for m in shared.topology.mappings].index("dynamodb")].source_arn
     assert stream_arn.startswith("arn:aws:dynamodb:us-east-1:123456789012:table/") and "/stream/" in stream_arn
 
