@@ -8,11 +8,16 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from guestlist.keys import bearer_key, may_call, resolve_key
+from guestlist.observability import new_metrics, new_tracer
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def lambda_handler(event: APIGatewayAuthorizerEventV2, context):
     key = bearer_key(event.headers.get("authorization"))

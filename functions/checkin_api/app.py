@@ -7,9 +7,12 @@ from guestlist import checkin, events
 from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
 from guestlist.clock import now_iso
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
 
@@ -17,6 +20,7 @@ install_error_handlers(app)
 @app.exception_handler(checkin.CheckinError)
 def _refused(exc: checkin.CheckinError):
     """A refused scan answers as the door app expects, and carries the usual error object too."""
+    metrics.add_metric(name="CheckInsRefused", unit=MetricUnit.Count, value=1)
     return json_response(exc.status, {"result": "rejected", "reason": exc.code, **exc.detail, **{"error": exc.to_dict()}})
 
 
@@ -47,6 +51,8 @@ def post_checkin(event_id: str):
     scan = checkin.Scan.parse(json_body(app), received_at=received_at)
     result = checkin.perform_checkin(event_id, scan, received_at=received_at)
     logger.info("scan", extra={"event_id": event_id, "result": "ok", "replay": result.replay, "device": scan.device})
+    if not result.replay:
+        metrics.add_metric(name="CheckIns", unit=MetricUnit.Count, value=1)
     return json_response(result.http_status, result.to_dict())
 
 
@@ -57,6 +63,7 @@ def post_batch(event_id: str):
     if "scans" not in body:
         raise InvalidRequest("invalid_field", "field 'scans': a list of {code, nonce, scanned_at, device}", {"field": "scans"})
     items = checkin.perform_batch(event_id, body["scans"])
+    metrics.add_metric(name="CheckIns", unit=MetricUnit.Count, value=sum(1 for i in items if i.status == 201))
     logger.info("offline batch", extra={"event_id": event_id, "scans": len(items)})
     return json_response(200, {"results": [{"index": i.index, "status": i.status, **i.body} for i in items]})
 
@@ -97,5 +104,7 @@ def list_scans(event_id: str):
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     return app.resolve(event, context)

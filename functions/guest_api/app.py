@@ -9,10 +9,13 @@ from guestlist import guest, unsubscribe
 from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
+from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from public_registration import router as public_registration_router
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
 edge = Edge(app, auth=False, tag="guest")
@@ -177,5 +180,7 @@ def unsubscribe_post(token: str):
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -8,9 +8,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from guestlist import accounts, guest_mail, history, notifications
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _deadline = {"at": None}  # this invocation's end (monotonic), minus a margin; one invocation at a time
 
@@ -28,8 +31,11 @@ def record_handler(record: DynamoDBRecord):
     if mail is not None and (written or history.notification_pending(entry)):
         outcome = notifications.send(mail)
         history.mark_notified(entry, outcome)
+        metrics.add_metric(name="MailsSent" if outcome.startswith("sent:") else "MailsFailed", unit=MetricUnit.Count, value=1)
         logger.info("account manager notified", extra={"event_id": entry.event_id, "outcome": outcome.split(":", 1)[0]})
     sent = guest_mail.deliver(entry, deadline=_deadline["at"])
+    if sent is not None and sent.state in ("sent", "failed"):
+        metrics.add_metric(name="MailsSent" if sent.state == "sent" else "MailsFailed", unit=MetricUnit.Count, value=1)
     if sent is not None:
         logger.info("guest message", extra={"event_id": entry.event_id, "kind": sent.kind, "state": sent.state,
                                             "reason": sent.reason})
@@ -37,6 +43,8 @@ def record_handler(record: DynamoDBRecord):
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 3.0)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

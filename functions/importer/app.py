@@ -5,13 +5,18 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from guestlist.imports import event_id_from_key, import_id_for, read_upload, start_import
 from guestlist.models import plain
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(raw_event: dict, context):
     if "Records" not in raw_event:  # s3:TestEvent when notifications are configured
         return {"imports": []}
@@ -25,5 +30,6 @@ def lambda_handler(raw_event: dict, context):
                            read_object=lambda b=bucket, k=key: read_upload(k, b))
         logger.info("import accepted", extra={"status": job.status, "rows_total": int(job.rows_total),
                                               "chunks": int(job.chunks_total), "error": plain(job.error) or None})
+        metrics.add_metric(name="ImportsFailed" if job.status == "failed" else "ImportsAccepted", unit=MetricUnit.Count, value=1)
         started.append({"import_id": import_id, "status": job.status})
     return {"imports": started}

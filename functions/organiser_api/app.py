@@ -11,6 +11,7 @@ from guestlist.edge import Edge, given
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.errors import InvalidRequest, NotFound
 from guestlist.models import Cause, contact_pk
+from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from organiser_accounts import router as accounts_router
 from organiser_bookings import router as bookings_router
@@ -19,6 +20,8 @@ from organiser_campaigns import router as campaigns_router
 from organiser_groups import router as groups_router
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
 edge = Edge(app, tag="organiser")
@@ -192,5 +195,7 @@ app.include_router(accounts_router)
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -5,19 +5,27 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist.imports import process_chunk
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord):
     message = record.json_body
     counts = process_chunk(message)
+    if not counts.get("replayed"):
+        metrics.add_metric(name="ImportedRows", unit=MetricUnit.Count, value=counts["created"] + counts["updated"])
+        metrics.add_metric(name="ImportRowsFailed", unit=MetricUnit.Count, value=counts["failed"])
     logger.info("chunk processed", extra={"import_id": message.get("import_id"), "chunk": message.get("chunk"), "counts": counts})
 
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -163,6 +163,10 @@ class Provisioner:
             physical[(secret.logical_id, "Id")] = arn
             values[secret.logical_id] = value
 
+        ssm = client("ssm", ep)
+        for parameter in self.topo.ssm_parameters.values():
+            ssm.put_parameter(Name=parameter.name, Value=parameter.value, Type="String", Overwrite=True)
+
         ddb = client("dynamodb", ep)
         for table in self.topo.tables.values():
             args: dict[str, Any] = {

@@ -93,6 +93,15 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """An SSM parameter (String) the template creates."""
+
+    logical_id: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     name: str
@@ -154,6 +163,7 @@ class Topology:
     queues: dict[str, Queue] = field(default_factory=dict)
     buckets: dict[str, Bucket] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
+    ssm_parameters: dict[str, Parameter] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     mappings: list[EventSourceMapping] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
@@ -198,7 +208,8 @@ class TranslatedTemplate:
     parameters: dict[str, dict[str, Any]]
     code_paths: dict[str, Path]  # marker key -> real directory
     root: Path
-    has_conditions: bool
+    conditions: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_raw(template_path: Path) -> dict[str, Any]:
@@ -261,7 +272,8 @@ def _translate(template_path: Path, raw: dict[str, Any] | None) -> TranslatedTem
         parameters=out.get("Parameters") or {},
         code_paths=code_paths,
         root=root,
-        has_conditions=bool(out.get("Conditions")),
+        conditions=out.get("Conditions") or {},
+        outputs=out.get("Outputs") or {},
     )
 
 
@@ -290,6 +302,34 @@ class Resolver:
         self.parameters = parameters
         self.physical = physical  # (logical id, "Ref" | attribute) -> value known only after provisioning
         self._names: dict[str, str] = {}
+        self._conditions: dict[str, bool] = {}
+
+    def condition(self, name: str, _seen: tuple[str, ...] = ()) -> bool:
+        """A template Condition (Fn::Equals / Not / And / Or / Condition over parameters)."""
+        if name not in self._conditions:
+            if name not in self.tt.conditions:
+                raise TemplateError(f"unknown condition {name!r}")
+            if name in _seen:
+                raise TemplateError(f"condition {name} refers to itself")
+            self._conditions[name] = self._truth(self.tt.conditions[name], _seen + (name,))
+        return self._conditions[name]
+
+    def _truth(self, node: Any, seen: tuple[str, ...]) -> bool:
+        if not (isinstance(node, dict) and len(node) == 1):
+            raise TemplateError(f"condition {seen[-1]}: {json.dumps(node)[:200]} is not a condition function")
+        (key, arg), = node.items()
+        if key == "Condition":
+            return self.condition(arg, seen)
+        if key == "Fn::Equals":
+            a, b = (self.resolve(x) for x in arg)
+            return str(a) == str(b)
+        if key == "Fn::Not":
+            return not self._truth(arg[0], seen)
+        if key == "Fn::And":
+            return all(self._truth(x, seen) for x in arg)
+        if key == "Fn::Or":
+            return any(self._truth(x, seen) for x in arg)
+        raise TemplateError(f"condition {seen[-1] if seen else ''}: {json.dumps(node)[:200]} is not supported by the local stack")
 
     # physical names ---------------------------------------------------------
     def name(self, logical_id: str) -> str:
@@ -387,6 +427,9 @@ class Resolver:
             if key == "Fn::Join":
                 sep, items = arg
                 return str(sep).join(str(x) for x in self.resolve(items))
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
             if key == "Fn::Select":
                 index, items = self.resolve(arg)
                 return items[int(index)]
@@ -395,7 +438,8 @@ class Resolver:
                 return text.split(sep)
             if key.startswith("Fn::") or key == "Condition":
                 raise TemplateError(f"intrinsic {key} is not supported by the local stack: {json.dumps(node)[:200]}")
-        return {k: self.resolve(v) for k, v in node.items()}
+        resolved = {k: self.resolve(v) for k, v in node.items()}
+        return {k: v for k, v in resolved.items() if v is not None}  # AWS::NoValue removes the property
 
     def _sub(self, arg: Any) -> str:
         if isinstance(arg, list):
@@ -447,6 +491,10 @@ _ACCEPTED = {
         "applied": {"Code", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Layers", "FunctionName"},
         "no_local_effect": {"Role", "Description", "Tags", "Architectures", "TracingConfig", "LoggingConfig"},
     },
+    "AWS::SSM::Parameter": {
+        "applied": {"Name", "Type", "Value"},
+        "no_local_effect": {"Description", "Tags", "Tier", "AllowedPattern", "DataType"},
+    },
     "AWS::Lambda::EventSourceMapping": {
         "applied": {"EventSourceArn", "FunctionName", "BatchSize", "FunctionResponseTypes", "StartingPosition",
                     "MaximumRetryAttempts", "BisectBatchOnFunctionError", "DestinationConfig",
@@ -461,7 +509,10 @@ _NO_LOCAL_EFFECT_TYPES = {"AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::Api
                           # SES bounce/complaint notifications: the emulator sends no real mail, so nothing
                           # bounces; tests deliver SES's notification shape to BounceFunction directly.
                           "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SES::ConfigurationSet",
-                          "AWS::SES::ConfigurationSetEventDestination"}
+                          "AWS::SES::ConfigurationSetEventDestination",
+                          # operations on AWS (DESIGN.md s12): logs go to the terminal, metrics are EMF lines
+                          # in them, and nothing watches alarms on one machine
+                          "AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm"}
 
 
 def _check_properties(logical_id: str, res: dict[str, Any]) -> dict[str, Any]:
@@ -473,8 +524,6 @@ def _check_properties(logical_id: str, res: dict[str, Any]) -> dict[str, Any]:
             f"{logical_id} ({res['Type']}): the local stack cannot run propert{'ies' if len(unknown) > 1 else 'y'} "
             f"{', '.join(unknown)}; teach infra/guestlist_local/template.py about it"
         )
-    if res.get("Condition"):
-        raise TemplateError(f"{logical_id}: conditional resources are not supported by the local stack")
     return props
 
 
@@ -529,12 +578,11 @@ def build_topology(
     parameter_overrides: dict[str, str] | None = None,
     physical: dict[tuple[str, str], str] | None = None,
 ) -> Topology:
-    if tt.has_conditions:
-        raise TemplateError("template Conditions are not supported by the local stack")
     params = resolve_parameters(tt, parameter_overrides)
     r = Resolver(tt, params, dict(physical or {}))
     topo = Topology(stack_name=STACK_NAME, account_id=ACCOUNT_ID, region=REGION, parameters=params)
-    resources = tt.resources
+    # a resource whose Condition is false does not exist, as on AWS
+    resources = {lid: res for lid, res in tt.resources.items() if not res.get("Condition") or r.condition(res["Condition"])}
     layer_dirs: dict[str, Path] = {}
 
     def code_dir(logical_id: str, code: dict[str, Any]) -> Path:
@@ -588,6 +636,12 @@ def build_topology(
                 arn=r.get_att(logical_id, "Arn"), attributes=attrs, dead_letter_queue=dlq,
                 max_receive_count=max_receive,
             )
+        elif rtype == "AWS::SSM::Parameter":
+            p = r.resolve(_check_properties(logical_id, res))
+            if p.get("Type", "String") != "String":
+                raise TemplateError(f"{logical_id}: only String SSM parameters are supported locally")
+            topo.ssm_parameters[logical_id] = Parameter(logical_id=logical_id, name=p.get("Name") or _default_name(logical_id),
+                                                        value=str(p["Value"]))
         elif rtype == "AWS::SecretsManager::Secret":
             p = r.resolve(_check_properties(logical_id, res))
             if ("SecretString" in p) == ("GenerateSecretString" in p):
@@ -724,6 +778,17 @@ def _read_http_api(logical_id: str, res: dict[str, Any], r: Resolver, topo: Topo
             topo.routes.append(Route(method=http_method, path=path,
                                      function=_function_from_arnish(integration["uri"], function_names),
                                      authorizer=authorizer))
+
+
+def resolve_outputs(
+    tt: TranslatedTemplate,
+    parameter_overrides: dict[str, str] | None = None,
+    physical: dict[tuple[str, str], str] | None = None,
+) -> dict[str, str]:
+    """The template's Outputs as the local stack would answer DescribeStacks (what `guestlist admin` reads)."""
+    r = Resolver(tt, resolve_parameters(tt, parameter_overrides), dict(physical or {}))
+    return {key: str(r.resolve(out["Value"])) for key, out in tt.outputs.items()
+            if not out.get("Condition") or r.condition(out["Condition"])}
 
 
 def load_topology(

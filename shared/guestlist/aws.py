@@ -24,6 +24,19 @@ def client(service: str):
     return boto3.client(service, config=_CONFIG)
 
 
+@lru_cache(maxsize=1)
+def public_base_url() -> str:
+    """Where links point: PublicBaseUrl, else the HTTP API's own URL, which the stack keeps in an SSM
+    parameter (a Ref to the API in the functions' environment would be circular). Read once per container."""
+    settings = get_settings()
+    if settings.public_base_url:
+        return settings.public_base_url
+    if not settings.public_base_url_parameter:
+        raise RuntimeError("neither PUBLIC_BASE_URL nor PUBLIC_BASE_URL_PARAMETER is set: links cannot be absolute")
+    value = client("ssm").get_parameter(Name=settings.public_base_url_parameter)["Parameter"]["Value"]
+    return value.rstrip("/")
+
+
 def get_object(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
     """Body and user metadata of an object."""
 

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from . import aws
 from .accounts import require_account_manager
 from .clock import now_iso
 from .errors import Conflict, InvalidRequest, NotFound
@@ -52,7 +53,7 @@ class GuestState:
 
 def personal_link(contact: ContactModel, base_url: str | None = None) -> str:
     token = link_token(link_secret(), contact.event_id, contact.identifier, int(contact.link_version))
-    base = (base_url if base_url is not None else get_settings().public_base_url).rstrip("/")
+    base = (base_url if base_url is not None else aws.public_base_url()).rstrip("/")
     lang = f"?lang={contact.language}" if contact.language else ""
     return f"{base}/e/{token}{lang}"
 

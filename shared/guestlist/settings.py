@@ -16,6 +16,10 @@ class Settings:
     work_queue_url: str
     link_secret_arn: str
     public_base_url: str = ""
+    # where the API's own URL is kept (SSM) for links when public_base_url is empty (DESIGN.md s12)
+    public_base_url_parameter: str = ""
+    # the import report step's queue (ImportReportFunction); empty: the last worker finishes in place
+    report_queue_url: str = ""
     import_chunk_size: int = 100
     ses_sender: str = "guestlist@example.com"  # verified SES identity of account-manager mails
     export_queue_url: str = ""  # exports run asynchronously: one message per export
@@ -49,6 +53,8 @@ class Settings:
             work_queue_url=env["WORK_QUEUE_URL"],
             link_secret_arn=env["LINK_SECRET_ARN"],
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            public_base_url_parameter=env.get("PUBLIC_BASE_URL_PARAMETER", ""),
+            report_queue_url=env.get("REPORT_QUEUE_URL", ""),
             import_chunk_size=int(env.get("IMPORT_CHUNK_SIZE") or 100),
             ses_sender=env.get("SES_SENDER") or cls.ses_sender,
             export_queue_url=env.get("EXPORT_QUEUE_URL", ""),

@@ -106,11 +106,13 @@ def _invoke_batch(stack, function_logical: str, records: list[dict]) -> dict:
 
 
 def deliver_all(stack, *, twice: bool = False) -> None:
-    """Work queue to the upsert workers, dead letters to the import-failures function, until both are empty."""
+    """Work queue to the upsert workers, dead letters to the import-failures function, finished jobs to the
+    report step, until all three are empty."""
     while True:
         deliver(stack, "WorkQueue", "UpsertWorkerFunction", twice=twice)
         deliver(stack, "WorkDeadLetterQueue", "ImportFailuresFunction", twice=twice)
-        if queue_depth(stack, "WorkQueue") == 0 and queue_depth(stack, "WorkDeadLetterQueue") == 0:
+        deliver(stack, "ReportQueue", "ImportReportFunction", twice=twice)
+        if all(queue_depth(stack, q) == 0 for q in ("WorkQueue", "WorkDeadLetterQueue", "ReportQueue")):
             return
 
 
@@ -148,7 +150,7 @@ def counts_add_up(rep: dict) -> bool:
 def empty_queues(stack):
     """Every test starts (and must end) with empty import queues, so it can count what it sent."""
     sqs = boto3.client("sqs")
-    for name in ("WorkQueue", "WorkDeadLetterQueue", "ParkedQueue"):
+    for name in ("WorkQueue", "WorkDeadLetterQueue", "ParkedQueue", "ReportQueue"):
         url = stack.physical(name)
         while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", []):
             for m in got:

@@ -182,6 +182,7 @@ def test_chunk_in_the_dead_letter_queue_ends_the_job_failing_only_the_row_that_c
     assert queue_depth(stack, "WorkDeadLetterQueue") == 1
     assert report(stack, organiser, event_id, import_id)["status"] == "running"
     deliver(stack, "WorkDeadLetterQueue", "ImportFailuresFunction")
+    deliver(stack, "ReportQueue", "ImportReportFunction")
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed_with_errors"
     assert rep["counts"] == {"created": 6, "updated": 0, "deleted": 0, "skipped": 0, "failed": 1}
@@ -204,6 +205,7 @@ def test_dead_letter_of_a_chunk_that_was_counted_changes_nothing(stack, organise
     body = got[0]["Body"]
     stack.invoke("UpsertWorkerFunction", sqs_event(sqs_record(body)))
     stack.invoke("ImportFailuresFunction", sqs_event(sqs_record(body, queue="guestlist-WorkDeadLetterQueue", receive_count=4)))
+    deliver(stack, "ReportQueue", "ImportReportFunction")
     boto3.client("sqs").delete_message(QueueUrl=stack.physical("WorkQueue"), ReceiptHandle=got[0]["ReceiptHandle"])
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed" and rep["counts"]["created"] == 2 and rep["counts"]["failed"] == 0

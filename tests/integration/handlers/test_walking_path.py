@@ -71,6 +71,9 @@ def test_workbook_upload_becomes_contacts_with_links_bookings_checkin_and_histor
     # SQS -> upsert worker -> DynamoDB
     responses = _drain(stack, "WorkQueue", "UpsertWorkerFunction")
     assert responses and all(r["batchItemFailures"] == [] for r in responses)
+    # the last counted chunk asked for the report step: SQS -> import report function
+    responses = _drain(stack, "ReportQueue", "ImportReportFunction")
+    assert responses and all(r["batchItemFailures"] == [] for r in responses)
 
     status, report, _ = _organiser_call(stack, organiser, "GET", f"/events/{event_id}/imports/{import_id}",
                                         "/events/{event_id}/imports/{import_id}",

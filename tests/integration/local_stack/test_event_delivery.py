@@ -40,7 +40,7 @@ def test_s3_upload_reaches_import_function_with_decoded_key_and_no_test_event(sh
     bucket = shared.physical("ImportBucket")
     key = f"imports/ev {uuid.uuid4().hex[:6]}/Gäste+liste.xlsx"
     s3.put_object(Bucket=bucket, Key=key, Body=b"workbook")
-    s3.put_object(Bucket=bucket, Key="imports/ignored.csv", Body=b"not a workbook")  # suffix filter
+    s3.put_object(Bucket=bucket, Key="imports/SHOUTED.XLSX", Body=b"workbook")  # no suffix filter: S3's is case-sensitive
     s3.put_object(Bucket=bucket, Key="reports/x.xlsx", Body=b"not an import")  # prefix filter
     assert shared.wait_idle(60)
     events = [S3Event(e) for e in recorded(shared.root, "ImportFunction")]
@@ -59,7 +59,7 @@ def test_s3_upload_reaches_import_function_with_decoded_key_and_no_test_event(sh
     assert record.user_identity.principal_id and record.request_parameters.source_ip_address
     assert record.response_elements["x-amz-request-id"]
     every_key = [e.object_key for e in events]
-    assert "imports/ignored.csv" not in every_key and "reports/x.xlsx" not in every_key
+    assert "imports/SHOUTED.XLSX" in every_key and "reports/x.xlsx" not in every_key
     assert all("Records" in e.raw_event for e in events)  # never an s3:TestEvent
 
 

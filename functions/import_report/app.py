@@ -1,0 +1,27 @@
+"""Import report step: a job whose chunks are all counted gets delete-missing, its issue report and its final status."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from guestlist.imports import finish_import
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
+
+logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord):
+    import_id = record.json_body["import_id"]
+    status = finish_import(import_id)
+    metrics.add_metric(name="ImportsFinished", unit=MetricUnit.Count, value=1)
+    logger.info("import finished", extra={"import_id": import_id, "status": status})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
