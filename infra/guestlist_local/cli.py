@@ -202,6 +202,10 @@ from .campaigns_cmd import app as campaigns_app  # noqa: E402 - `guestlist campa
 
 app.add_typer(campaigns_app, name="campaigns")
 
+from .admin import app as admin_app  # noqa: E402 - operator commands, their own module
+
+app.add_typer(admin_app, name="admin")
+
 
 def main() -> None:
     app()

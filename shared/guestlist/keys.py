@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
-from .errors import NotFound
-from .models import EventKeyModel, KeyModel
+from .errors import Conflict, InvalidRequest, NotFound
+from .models import EventKeyModel, KeyModel, WorkspaceKeyModel, WorkspaceModel
 from .retry import retrying
 from .tokens import digest, new_api_key
 
@@ -50,10 +51,128 @@ def resolve_key(key: str) -> Scope | None:
 
 
 def ensure_organiser_key(workspace_id: str, key: str, label: str = "admin") -> None:
-    """Register a known organiser key (GUESTLIST_ADMIN_KEY); idempotent."""
-    item = KeyModel(pk=f"KEY#{digest(key)}", key_id=f"org-{digest(key)[:8]}", kind="organiser",
-                    workspace_id=workspace_id, label=label, created_at=now_iso())
+    """Register a known organiser key (GUESTLIST_ADMIN_KEY) and its workspace; idempotent."""
+    now = now_iso()
+    key_id = f"org-{digest(key)[:8]}"
+    item = KeyModel(pk=f"KEY#{digest(key)}", key_id=key_id, kind="organiser",
+                    workspace_id=workspace_id, label=label, created_at=now)
     retrying(item.save, what="organiser key")
+    listing = WorkspaceKeyModel(pk=_workspace_pk(workspace_id), sk=f"ORGKEY#{key_id}", key_id=key_id, key_digest=digest(key),
+                                label=label, created_at=now)
+    retrying(listing.save, what="organiser key listing")
+    if not _workspace_exists(workspace_id):
+        for pk, sk in ((_workspace_pk(workspace_id), "WORKSPACE"), ("WORKSPACES", f"WS#{workspace_id}")):
+            retrying(WorkspaceModel(pk=pk, sk=sk, workspace_id=workspace_id, name=workspace_id, created_at=now).save,
+                     what="workspace")
+
+
+# ------------------------------------------------------------------ workspaces and organiser keys (operators, DESIGN.md s12)
+
+WORKSPACE_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _workspace_pk(workspace_id: str) -> str:
+    """Not WS#{id}: that partition holds the workspace's events and accounts, listed without an sk prefix."""
+    return f"WORKSPACE#{workspace_id}"
+
+
+def _workspace_exists(workspace_id: str) -> bool:
+    try:
+        WorkspaceModel.get(_workspace_pk(workspace_id), "WORKSPACE", consistent_read=True)
+        return True
+    except WorkspaceModel.DoesNotExist:
+        return False
+
+
+def create_workspace(name: str, workspace_id: str | None = None) -> tuple[dict, str]:
+    """A new workspace and its first organiser key (returned once, stored only as a digest)."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidRequest("invalid_field", "the workspace name: 1 to 200 characters", {"field": "name"})
+    workspace_id = workspace_id or f"ws-{secrets.token_hex(4)}"
+    if not set(workspace_id) <= WORKSPACE_ID_CHARS or len(workspace_id) > 64:
+        raise InvalidRequest("invalid_field", "the workspace id: lowercase letters, digits and '-'", {"field": "workspace_id"})
+    now = now_iso()
+    key, key_item, listing = _new_organiser_key(workspace_id, "first key", now)
+    record = WorkspaceModel(pk=_workspace_pk(workspace_id), sk="WORKSPACE", workspace_id=workspace_id, name=name, created_at=now)
+    index = WorkspaceModel(pk="WORKSPACES", sk=f"WS#{workspace_id}", workspace_id=workspace_id, name=name, created_at=now)
+    def write() -> None:
+        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
+            tx.save(record, condition=WorkspaceModel.pk.does_not_exist())
+            tx.save(index)
+            tx.save(key_item, condition=KeyModel.pk.does_not_exist())
+            tx.save(listing)
+
+    try:
+        retrying(write, what="workspace")
+    except TransactWriteError as exc:
+        reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise Conflict("workspace_exists", f"workspace {workspace_id!r} exists") from exc
+        raise
+    return _workspace_json(record), key
+
+
+def list_workspaces() -> list[dict]:
+    return [_workspace_json(w) for w in WorkspaceModel.query("WORKSPACES", WorkspaceModel.sk.startswith("WS#"))]
+
+
+def _workspace_json(item: WorkspaceModel) -> dict:
+    return {"workspace_id": item.workspace_id, "name": item.name, "created_at": item.created_at}
+
+
+def _new_organiser_key(workspace_id: str, label: str | None, now: str) -> tuple[str, KeyModel, WorkspaceKeyModel]:
+    key = new_api_key("org")
+    key_id = f"org-{secrets.token_hex(4)}"
+    item = KeyModel(pk=f"KEY#{digest(key)}", key_id=key_id, kind="organiser", workspace_id=workspace_id,
+                    label=label, created_at=now)
+    listing = WorkspaceKeyModel(pk=_workspace_pk(workspace_id), sk=f"ORGKEY#{key_id}", key_id=key_id, key_digest=digest(key),
+                                label=label, created_at=now)
+    return key, item, listing
+
+
+def create_organiser_key(workspace_id: str, label: str | None = None) -> tuple[str, dict]:
+    """Another organiser key of an existing workspace: the key is returned once."""
+    key, item, listing = _new_organiser_key(workspace_id, label, now_iso())
+    def write() -> None:
+        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
+            tx.condition_check(WorkspaceModel, _workspace_pk(workspace_id), "WORKSPACE", condition=WorkspaceModel.pk.exists())
+            tx.save(item, condition=KeyModel.pk.does_not_exist())
+            tx.save(listing)
+
+    try:
+        retrying(write, what="organiser key")
+    except TransactWriteError as exc:
+        reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise NotFound("workspace_not_found", f"no workspace {workspace_id!r}") from exc
+        raise
+    return key, _key_json(listing)
+
+
+def list_organiser_keys(workspace_id: str) -> list[dict]:
+    if not _workspace_exists(workspace_id):
+        raise NotFound("workspace_not_found", f"no workspace {workspace_id!r}")
+    return [_key_json(k) for k in WorkspaceKeyModel.query(_workspace_pk(workspace_id), WorkspaceKeyModel.sk.startswith("ORGKEY#"))]
+
+
+def _key_json(listing: WorkspaceKeyModel) -> dict:
+    return {"key_id": listing.key_id, "label": listing.label, "created_at": listing.created_at}
+
+
+def revoke_organiser_key(workspace_id: str, key_id: str) -> None:
+    """The key dies at once: its digest item goes with its listing, in one transaction."""
+    try:
+        listing = WorkspaceKeyModel.get(_workspace_pk(workspace_id), f"ORGKEY#{key_id}", consistent_read=True)
+    except WorkspaceKeyModel.DoesNotExist:
+        raise NotFound("key_not_found", f"no organiser key {key_id!r} in workspace {workspace_id!r}") from None
+
+    def write() -> None:
+        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
+            tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
+            tx.delete(listing)
+
+    retrying(write, what="organiser key revocation")
 
 
 def create_checkin_key(workspace_id: str, event_id: str, label: str | None = None) -> tuple[str, EventKeyModel]:

@@ -302,6 +302,31 @@ class EventKeyModel(Model):
     created_at = UnicodeAttribute()
 
 
+class WorkspaceModel(Model):
+    """A workspace (tenant): its name, and an index item under WORKSPACES for listing them without a scan."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # WORKSPACE#{workspace_id} (the record) | WORKSPACES (the listing)
+    sk = UnicodeAttribute(range_key=True)  # WORKSPACE | WS#{workspace_id}
+    workspace_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class WorkspaceKeyModel(Model):
+    """Index item: the organiser keys of a workspace (without the key), for listing and revoking."""
+
+    Meta = _meta(_settings.events_table)
+
+    pk = UnicodeAttribute(hash_key=True)  # WORKSPACE#{workspace_id}
+    sk = UnicodeAttribute(range_key=True)  # ORGKEY#{key_id}
+    key_id = UnicodeAttribute()
+    key_digest = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
 class AccountModel(Model):
     """A platform user of a workspace (seed 000: accounts, account groups, account managers)."""
 
