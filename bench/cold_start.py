@@ -3,7 +3,11 @@
 Each measurement is a fresh interpreter (as a new Lambda container), median of N runs,
 interleaved so machine load hits both alike.
 
-    .venv/bin/python -m bench.cold_start [--runs 15]
+    .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR]
+
+--lambda sets LAMBDA_TASK_ROOT as Lambda does, so the handlers build the real Powertools Tracer
+(X-Ray SDK, botocore patched); without it they get the no-op stand-in, as the local stack does.
+--root measures the functions/ and shared/ of another checkout (e.g. `git archive` of an older commit).
 """
 
 from __future__ import annotations
@@ -25,21 +29,28 @@ def _load(path: Path) -> str:
             "m = importlib.util.module_from_spec(s); s.loader.exec_module(m)")
 
 
-def _once(body: str) -> float:
-    out = subprocess.run([sys.executable, "-c", TIMER.format(body=body)], env=ENV, capture_output=True, text=True, check=True)
+def _once(body: str, env: dict | None = None) -> float:
+    out = subprocess.run([sys.executable, "-c", TIMER.format(body=body)], env=env or ENV, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--lambda", dest="in_lambda", action="store_true", help="Measure as inside Lambda (real Tracer).")
+    parser.add_argument("--root", type=Path, default=ROOT, help="Checkout whose functions/ and shared/ are measured.")
     args = parser.parse_args()
-    handlers = sorted((ROOT / "functions").glob("*/app.py"))
+    env = dict(ENV)
+    if args.in_lambda:
+        env.update({"LAMBDA_TASK_ROOT": "/var/task", "AWS_LAMBDA_FUNCTION_NAME": "bench", "POWERTOOLS_SERVICE_NAME": "guestlist"})
+    if args.root != ROOT:
+        env["PYTHONPATH"] = str(args.root / "shared")  # ahead of the editable install's finder
+    handlers = sorted((args.root / "functions").glob("*/app.py"))
     samples: dict[str, list[float]] = {"boto3": []} | {h.parent.name: [] for h in handlers}
     for _ in range(args.runs):
-        samples["boto3"].append(_once("import boto3"))
+        samples["boto3"].append(_once("import boto3", env))
         for handler in handlers:
-            samples[handler.parent.name].append(_once(_load(handler)))
+            samples[handler.parent.name].append(_once(_load(handler), env))
     floor = statistics.median(samples["boto3"])
     print(f"{'import':<18} {'median ms':>10} {'ratio':>7}")
     for name, values in samples.items():
