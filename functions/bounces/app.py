@@ -6,13 +6,18 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 
 from guestlist import unsubscribe
+from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=SNSEvent)
 @lambda_deadline
 def lambda_handler(event: SNSEvent, context):

@@ -5,9 +5,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist.exports import run_export
+from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
+metrics = new_metrics()
+tracer = new_tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -19,5 +22,7 @@ def record_handler(record: SQSRecord):
 
 @logger.inject_lambda_context(clear_state=True)
 @lambda_deadline
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

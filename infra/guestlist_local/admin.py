@@ -542,7 +542,7 @@ def _teardown(where: Target, purge: bool, wait: bool) -> dict:
     """The tables and the link secret have DeletionPolicy Retain in the template: deleting the stack keeps
     them, and --purge deletes them afterwards, by name. The bucket must be empty before CloudFormation can delete it."""
     tables = [where.outputs[k] for k in ("ContactsTableName", "EventsTableName", "HistoryTableName") if k in where.outputs]
-    secret = where.outputs.get("LinkSecretArn")
+    secrets = [where.outputs[k] for k in ("LinkSecretArn", "UnsubscribeSecretArn") if k in where.outputs]
     bucket = where.outputs.get("ImportBucketName")
     removed = _empty_bucket(where.client("s3"), bucket) if bucket else 0
     cfn = where.client("cloudformation")
@@ -556,10 +556,10 @@ def _teardown(where: Target, purge: bool, wait: bool) -> dict:
                 ddb.delete_table(TableName=table)
             except ddb.exceptions.ResourceNotFoundException:
                 pass
-        if secret:
+        for secret in secrets:
             where.client("secretsmanager").delete_secret(SecretId=secret, ForceDeleteWithoutRecovery=True)
     return {"stack": where.stack_name, "bucket": bucket, "objects_removed": removed, "tables": tables,
-            "link_secret": secret, "retained": not purge, "deleted": wait or purge}
+            "secrets": secrets, "retained": not purge, "deleted": wait or purge}
 
 
 @app.command("teardown")
@@ -580,5 +580,5 @@ def teardown(stack: str = typer.Option(..., "--stack", help="The deployed stack 
     console.print(f"stack {stack}: bucket {result['bucket']} emptied ({result['objects_removed']} objects), "
                   f"delete {'complete' if wait else 'started'}")
     if not purge:
-        console.print(f"  kept (DeletionPolicy Retain): tables {', '.join(result['tables'])} and the link secret; "
+        console.print(f"  kept (DeletionPolicy Retain): tables {', '.join(result['tables'])} and the link and unsubscribe secrets; "
                       "--purge deletes them too")
