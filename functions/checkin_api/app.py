@@ -4,17 +4,34 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import checkin, events
-from guestlist.api import caller_scope, install_error_handlers, json_body, json_response
+from guestlist.api import caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
+from guestlist.edge import Edge, given
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
+from guestlist.schemas.checkin import (
+    Annulled,
+    AnnulIn,
+    BatchIn,
+    BatchOut,
+    CheckinOk,
+    CheckinRejected,
+    ScanIn,
+    ScansOut,
+    ScansQuery,
+    SearchOut,
+    SearchQuery,
+    Stats,
+)
+from guestlist.schemas.limits import ErrorBody
 
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
 app = APIGatewayHttpResolver()
 install_error_handlers(app)
+edge = Edge(app, tag="check-in")
 
 
 @app.exception_handler(checkin.CheckinError)
@@ -44,11 +61,18 @@ def _door_event(event_id: str) -> None:
     _authorised_event(event_id)
 
 
-@app.post("/events/<event_id>/checkins")
-def post_checkin(event_id: str):
+_REFUSED = (CheckinRejected, ErrorBody)  # a refused scan, or the edge's / the event's own error
+
+
+@edge.post("/events/<event_id>/checkins", body=ScanIn, status=201, response=CheckinOk,
+           responses={200: CheckinOk, 404: _REFUSED, 409: _REFUSED, 422: _REFUSED},
+           summary="Check a ticket in", description="201 a new check-in; 200 the same nonce again (nothing doubled); "
+           "refused: 409 `already_checked_in` (with the first scan), 404 `unknown_code`, "
+           "422 `not_registered` | `cancelled` | `waitlisted`.")
+def post_checkin(event_id: str, body: ScanIn):
     _door_event(event_id)
     received_at = now_iso()
-    scan = checkin.Scan.parse(json_body(app), received_at=received_at)
+    scan = checkin.Scan.parse(given(body), received_at=received_at)
     result = checkin.perform_checkin(event_id, scan, received_at=received_at)
     logger.info("scan", extra={"event_id": event_id, "result": "ok", "replay": result.replay, "device": scan.device})
     if not result.replay:
@@ -56,50 +80,44 @@ def post_checkin(event_id: str):
     return json_response(result.http_status, result.to_dict())
 
 
-@app.post("/events/<event_id>/checkins/batch")
-def post_batch(event_id: str):
+@edge.post("/events/<event_id>/checkins/batch", body=BatchIn, response=BatchOut,
+           summary="Offline scans", description="Each scan is answered at its index with its own status, "
+           "idempotent by nonce; the earliest of conflicting scans wins.")
+def post_batch(event_id: str, body: BatchIn):
     _door_event(event_id)
-    body = json_body(app)
-    if "scans" not in body:
-        raise InvalidRequest("invalid_field", "field 'scans': a list of {code, nonce, scanned_at, device}", {"field": "scans"})
-    items = checkin.perform_batch(event_id, body["scans"])
+    items = checkin.perform_batch(event_id, body.scans)
     metrics.add_metric(name="CheckIns", unit=MetricUnit.Count, value=sum(1 for i in items if i.status == 201))
     logger.info("offline batch", extra={"event_id": event_id, "scans": len(items)})
-    return json_response(200, {"results": [{"index": i.index, "status": i.status, **i.body} for i in items]})
+    return {"results": [{"index": i.index, "status": i.status, **i.body} for i in items]}
 
 
-@app.post("/events/<event_id>/checkins/<nonce>/annul")
-def annul(event_id: str, nonce: str):
+@edge.post("/events/<event_id>/checkins/<nonce>/annul", body=AnnulIn, response=Annulled,
+           responses={403: _REFUSED, 404: _REFUSED, 409: _REFUSED},
+           summary="Undo a mistaken check-in", description="Only the device that scanned, within 15 minutes.")
+def annul(event_id: str, nonce: str, body: AnnulIn):
     _door_event(event_id)
-    device = json_body(app).get("device")
-    if not isinstance(device, str) or not device.strip():
+    device = body.device.strip()
+    if not device:
         raise InvalidRequest("invalid_field", "field 'device': the device that scanned", {"field": "device"})
-    booking = checkin.annul_checkin(event_id, nonce, device.strip())
-    return json_response(200, {"result": "annulled", "nonce": nonce, "booking_id": booking.booking_id,
-                               "identifier": booking.identifier})
+    booking = checkin.annul_checkin(event_id, nonce, device)
+    return {"result": "annulled", "nonce": nonce, "booking_id": booking.booking_id, "identifier": booking.identifier}
 
 
-@app.get("/events/<event_id>/checkins/search")
-def search(event_id: str):
+@edge.get("/events/<event_id>/checkins/search", query=SearchQuery, response=SearchOut, summary="Find a guest by name")
+def search(event_id: str, query: SearchQuery):
     _door_event(event_id)
-    q = (app.current_event.query_string_parameters or {}).get("q") or ""
-    return json_response(200, {"guests": checkin.search_guests(event_id, q)})
+    return {"guests": checkin.search_guests(event_id, query.q)}
 
 
-@app.get("/events/<event_id>/checkins/stats")
+@edge.get("/events/<event_id>/checkins/stats", response=Stats, summary="The door's live counters")
 def stats(event_id: str):
-    return json_response(200, checkin.checkin_stats(_authorised_event(event_id)))
+    return checkin.checkin_stats(_authorised_event(event_id))
 
 
-@app.get("/events/<event_id>/checkins")
-def list_scans(event_id: str):
+@edge.get("/events/<event_id>/checkins", query=ScansQuery, response=ScansOut, summary="The newest scans (organisers)")
+def list_scans(event_id: str, query: ScansQuery):
     _authorised_event(event_id, organiser_only=True)
-    params = app.current_event.query_string_parameters or {}
-    try:
-        limit = max(1, min(int(params.get("limit", 50)), 200))
-    except ValueError:
-        raise InvalidRequest("invalid_field", "query 'limit': a whole number from 1 to 200", {"field": "limit"}) from None
-    return json_response(200, {"scans": checkin.recent_scans(event_id, result=params.get("result"), limit=limit)})
+    return {"scans": checkin.recent_scans(event_id, result=query.result, limit=query.limit)}
 
 
 @logger.inject_lambda_context(clear_state=True)

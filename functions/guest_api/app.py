@@ -1,15 +1,27 @@
 """Guest API: the personal link is the credential. JSON for apps, HTML for browsers."""
 
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from guestlist import guest, unsubscribe
-from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_body, json_response
+from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
 from guestlist.observability import new_metrics, new_tracer
+from guestlist.schemas.guest import (
+    GUEST_BODY_MAX_BYTES,
+    Booking,
+    CalendarQuery,
+    FormNote,
+    GuestAnswers,
+    GuestStatus,
+    GuestView,
+    Health,
+    PageQuery,
+    Unsubscribed,
+)
 from guestlist.retry import lambda_deadline
 from public_registration import router as public_registration_router
 
@@ -24,15 +36,6 @@ app.include_router(public_registration_router)
 
 def _wants_html() -> bool:
     return "text/html" in (app.current_event.headers.get("accept") or "")
-
-
-def _form_or_json() -> dict:
-    content_type = app.current_event.headers.get("content-type") or ""
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        raw = app.current_event.decoded_body or ""
-        # A multiselect posts its name once per ticked box: keep them all.
-        return {k: v[-1] if len(v) == 1 else v for k, v in parse_qs(raw, keep_blank_values=True).items()}
-    return json_body(app)
 
 
 def _lang() -> str | None:
@@ -67,24 +70,26 @@ def _after_form_post(token: str, notice: str, lang: str | None) -> Response:
     return Response(status_code=303, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": f"{page}?{query}"})
 
 
-@app.get("/health")
+@edge.get("/health", response=Health, summary="Liveness")
 def health():
-    return json_response(200, {"status": "ok"})
+    return {"status": "ok"}
 
 
-@app.get("/e/<token>")
-def view(token: str):
+@edge.get("/e/<token>", query=PageQuery, response=GuestView, also=("text/html",),
+          summary="The guest's page", description="HTML for browsers (`Accept: text/html`), JSON otherwise; no side effect.")
+def view(token: str, query: PageQuery):
     if _wants_html():
-        notice = (app.current_event.query_string_parameters or {}).get("notice")
         try:
-            return _page(token, notice)
+            return _page(token, query.notice)
         except NotFound:
             return _not_found_page()
-    return json_response(200, guest.view_json(token))
+    return guest.view_json(token)
 
 
-@app.get("/e/<token>/join")
-def join(token: str):
+@edge.get("/e/<token>/join", query=PageQuery, status=302, responses={303: None}, errors=(409,),
+          summary="Join the online event", description="A confirmed guest inside the window is redirected to the "
+          "meeting (302); the URL is never shown. A browser refused gets a 303 back to its page.")
+def join(token: str, query: PageQuery):
     """The online event's door: redirects a confirmed guest inside the window, never shows the URL."""
     try:
         url = guest.join(token)
@@ -99,14 +104,17 @@ def join(token: str):
     return Response(status_code=302, content_type="text/plain", body="", headers={**SECURITY_HEADERS, "Location": url})
 
 
-@app.post("/e/<token>/visit")
+@edge.post("/e/<token>/visit", response=GuestStatus, summary="Record the first visit (called by the page's script)")
 def visit(token: str):
-    return json_response(200, {"status": guest.visit(token)})
+    return {"status": guest.visit(token)}
 
 
-@app.post("/e/<token>/bookings")
-def book(token: str):
-    form = _form_or_json()
+@edge.post("/e/<token>/bookings", body=GuestAnswers, form=True, status=201, response=Booking, responses={303: None},
+           errors=(409,), max_bytes=GUEST_BODY_MAX_BYTES, summary="Register",
+           description="Answers to the event's form. `confirmed` while seats last, else `waitlisted`. A browser's form "
+                       "post gets a 303 back to the page, or the page again with the field at fault.")
+def book(token: str, body: dict):
+    form = body
     if _wants_html():
         try:
             booking = guest.book(token, form, html=True)
@@ -119,10 +127,11 @@ def book(token: str):
     return json_response(201, guest.book(token, form))
 
 
-@app.post("/e/<token>/bookings/<booking_id>/cancel")
-def cancel(token: str, booking_id: str):
+@edge.post("/e/<token>/bookings/<booking_id>/cancel", body=FormNote, form=True, response=Booking, responses={303: None},
+           errors=(403, 409), summary="Cancel a booking (when the event allows it)")
+def cancel(token: str, booking_id: str, body: FormNote):
     if _wants_html():
-        form = _form_or_json()
+        form = {"lang": body.lang}
         try:
             guest.cancel(token, booking_id)
         except GuestlistError as exc:
@@ -130,13 +139,14 @@ def cancel(token: str, booking_id: str):
                 raise
             return _after_form_post(token, exc.code, form.get("lang"))
         return _after_form_post(token, "cancelled", form.get("lang"))
-    return json_response(200, guest.cancel(token, booking_id))
+    return guest.cancel(token, booking_id)
 
 
-@app.post("/e/<token>/decline")
-def decline(token: str):
+@edge.post("/e/<token>/decline", body=FormNote, form=True, response=GuestStatus, responses={303: None}, errors=(409,),
+           summary="Decline the invitation")
+def decline(token: str, body: FormNote):
     if _wants_html():
-        form = _form_or_json()
+        form = {"lang": body.lang}
         try:
             guest.decline(token)
         except GuestlistError as exc:
@@ -144,12 +154,13 @@ def decline(token: str):
                 raise
             return _after_form_post(token, exc.code, form.get("lang"))
         return _after_form_post(token, "declined", form.get("lang"))
-    return json_response(200, {"status": guest.decline(token)})
+    return {"status": guest.decline(token)}
 
 
-@app.get("/e/<token>/calendar.ics")
-def calendar(token: str):
-    body = guest.calendar(token, _lang())
+@edge.get("/e/<token>/calendar.ics", query=CalendarQuery, response=str, content_type="text/calendar", errors=(409,),
+          summary="The event as a calendar entry, with the personal link")
+def calendar(token: str, query: CalendarQuery):
+    body = guest.calendar(token, query.lang)
     return Response(status_code=200, content_type="text/calendar; charset=utf-8", body=body.decode("utf-8"),
                     headers={**SECURITY_HEADERS, "Content-Disposition": 'attachment; filename="event.ics"'})
 
@@ -168,7 +179,8 @@ def unsubscribe_page(token: str):
     return _unsubscribe_page(unsubscribe.language_of_token(token), done=False)
 
 
-@edge.post("/u/<token>", content_type="text/html", errors=(404,), summary="Unsubscribe from the workspace's campaigns",
+@edge.post("/u/<token>", response=Unsubscribed, also=("text/html",), errors=(404,),
+           summary="Unsubscribe from the workspace's campaigns",
            description="One-click (List-Unsubscribe-Post: List-Unsubscribe=One-Click) or the page's button; idempotent. "
                        "Transactional mails still go.")
 def unsubscribe_post(token: str):

@@ -5,16 +5,19 @@ HTML for browsers, JSON otherwise; an unknown or closed event is the same 404.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from guestlist import registration
-from guestlist.api import SECURITY_HEADERS, json_body, json_response
+from guestlist.api import SECURITY_HEADERS, json_response
+from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
+from guestlist.schemas.guest import GUEST_BODY_MAX_BYTES, GuestAnswers, PageQuery, PublicEvent, RegistrationAccepted
 
 router = APIGatewayHttpRouter()
+edge = Edge(router, auth=False, tag="registration")
 
 
 def _wants_html() -> bool:
@@ -57,28 +60,31 @@ def _page(event_id: str, lang: str | None, *, notice: str | None = None, status:
                                      error_field=error_field), status=status)
 
 
-@router.get("/r/<event_id>")
-def public_page(event_id: str):
+@edge.get("/r/<event_id>", query=PageQuery, response=PublicEvent, also=("text/html",),
+          summary="An event's public registration page", description="HTML for browsers, JSON otherwise; "
+          "an unknown or closed event is the same 404.")
+def public_page(event_id: str, query: PageQuery):
     if _wants_json() or not _wants_html():
         event, _group = registration.open_event(event_id)
-        return json_response(200, registration.public_event_json(event))
+        return registration.public_event_json(event)
     try:
-        return _page(event_id, _query("lang"), notice=_query("notice"))
+        return _page(event_id, query.lang, notice=query.notice)
     except NotFound:
         return _not_found()
 
 
-@router.post("/r/<event_id>/registrations")
-def register(event_id: str):
+@edge.post("/r/<event_id>/registrations", body=GuestAnswers, form=True, status=202, response=RegistrationAccepted,
+           responses={303: None}, errors=(429,), max_bytes=GUEST_BODY_MAX_BYTES, summary="Register with an email address",
+           description="202 whether the email is new or known (no enumeration); the mail carries the personal link.")
+def register(event_id: str, body: dict):
     """202 whether the email is new or known (no enumeration); the mail carries the link."""
     client_ip = router.current_event.request_context.http.source_ip or "unknown"
     content_type = router.current_event.headers.get("content-type") or ""
     if not content_type.startswith("application/x-www-form-urlencoded"):
-        registration.register(event_id, json_body(router), client_ip)
+        registration.register(event_id, body, client_ip)
         return json_response(202, {"status": "accepted",
                                    "message": "if the address can register, it gets an email with its personal link"})
-    raw = router.current_event.decoded_body or ""
-    form = {k: v[-1] if len(v) == 1 else v for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    form = body
     lang = str(form.get("language") or form.get("lang") or "") or None
     try:
         registration.register(event_id, form, client_ip, html=True)

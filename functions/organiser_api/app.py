@@ -1,15 +1,28 @@
 """Organiser API: events, contacts, check-in keys, accounts and imports of one workspace."""
 
-from urllib.parse import unquote
-
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import accounts, contacts, events, history, imports, keys
-from guestlist.api import install_error_handlers, json_body, json_response, organiser_cause, organiser_workspace
+from guestlist.api import install_error_handlers, organiser_cause, organiser_workspace
 from guestlist.edge import Edge, given
+from guestlist.errors import NotFound
+from guestlist.schemas.accounts import Account, AccountCreate, AccountList, AccountsQuery
+from guestlist.schemas.contacts import (
+    CheckinKeyCreate,
+    CheckinKeyCreated,
+    CheckinKeyList,
+    CheckinKeyRevoked,
+    Contact,
+    ContactCreate,
+    ContactDeleted,
+    ContactHistory,
+    ContactPatch,
+    ContactsPage,
+    ContactsQuery,
+)
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
-from guestlist.errors import InvalidRequest, NotFound
+from guestlist.schemas.imports import ImportList, ImportReport, ImportRequest, ImportUpload
 from guestlist.models import Cause, contact_pk
 from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
@@ -69,121 +82,123 @@ def patch_event(event_id: str, body: EventPatch):
 
 # ------------------------------------------------------------------ contacts
 
-@app.post("/events/<event_id>/contacts")
-def create_contact(event_id: str):
-    contact = contacts.create_contact(event_id, _workspace(), json_body(app), _cause())
-    return json_response(201, contacts.contact_json(contact))
+@edge.post("/events/<event_id>/contacts", body=ContactCreate, status=201, response=Contact, errors=(409,),
+           summary="Add a contact", description="Validated like an import row; 409 `already_exists`.")
+def create_contact(event_id: str, body: ContactCreate):
+    contact = contacts.create_contact(event_id, _workspace(), given(body), _cause())
+    return contacts.contact_json(contact)
 
 
-@app.get("/events/<event_id>/contacts")
-def list_contacts(event_id: str):
+@edge.get("/events/<event_id>/contacts", query=ContactsQuery, response=ContactsPage, errors=(400,),
+          summary="The event's contacts, filtered and paged",
+          description="`cursor` is the previous page's, for the same filters (400 `invalid_cursor` otherwise).")
+def list_contacts(event_id: str, query: ContactsQuery):
     _event(event_id)
-    params = app.current_event.query_string_parameters or {}
-    try:
-        limit = max(1, min(int(params.get("limit", 100)), 500))
-    except ValueError:
-        raise InvalidRequest("invalid_field", "query 'limit': a whole number from 1 to 500", {"field": "limit"}) from None
-    found, cursor = contacts.list_contacts(event_id, status=params.get("status"), group=params.get("group"),
-                                           q=params.get("q"), permission_group=params.get("permission_group"),
-                                           cursor=params.get("cursor"), limit=limit)
-    return json_response(200, {"contacts": [contacts.contact_json(c) for c in found], "cursor": cursor})
+    found, cursor = contacts.list_contacts(event_id, status=query.status, group=query.group, q=query.q,
+                                           permission_group=query.permission_group, cursor=query.cursor, limit=query.limit)
+    return {"contacts": [contacts.contact_json(c) for c in found], "cursor": cursor}
 
 
-@app.get("/events/<event_id>/contacts/<identifier>")
+@edge.get("/events/<event_id>/contacts/<identifier>", response=Contact, summary="One contact")
 def get_contact(event_id: str, identifier: str):
     _event(event_id)
-    return json_response(200, contacts.contact_json(contacts.get_contact(event_id, unquote(identifier))))
+    return contacts.contact_json(contacts.get_contact(event_id, identifier))
 
 
-@app.patch("/events/<event_id>/contacts/<identifier>")
-def patch_contact(event_id: str, identifier: str):
-    contact = contacts.update_contact(event_id, _workspace(), unquote(identifier), json_body(app), _cause())
-    return json_response(200, contacts.contact_json(contact))
+@edge.patch("/events/<event_id>/contacts/<identifier>", body=ContactPatch, response=Contact,
+            summary="Change a contact", description="Absent fields stay; null removes a field; custom answers are merged.")
+def patch_contact(event_id: str, identifier: str, body: ContactPatch):
+    contact = contacts.update_contact(event_id, _workspace(), identifier, given(body), _cause())
+    return contacts.contact_json(contact)
 
 
-@app.delete("/events/<event_id>/contacts/<identifier>")
+@edge.delete("/events/<event_id>/contacts/<identifier>", response=ContactDeleted, errors=(409,),
+             summary="Delete a contact without active bookings")
 def delete_contact(event_id: str, identifier: str):
-    contacts.delete_contact(event_id, _workspace(), unquote(identifier), _cause())
-    return json_response(200, {"identifier": unquote(identifier), "deleted": True})
+    contacts.delete_contact(event_id, _workspace(), identifier, _cause())
+    return {"identifier": identifier, "deleted": True}
 
 
-@app.get("/events/<event_id>/contacts/<identifier>/history")
+@edge.get("/events/<event_id>/contacts/<identifier>/history", response=ContactHistory,
+          summary="A contact's status history, oldest first")
 def contact_history(event_id: str, identifier: str):
     _event(event_id)
-    contact = contacts.get_contact(event_id, unquote(identifier))
-    return json_response(200, {"identifier": contact.identifier, "status": contact.status,
-                               "history": history.history_of(contact_pk(event_id, contact.identifier))})
+    contact = contacts.get_contact(event_id, identifier)
+    return {"identifier": contact.identifier, "status": contact.status,
+            "history": history.history_of(contact_pk(event_id, contact.identifier))}
 
 
-@app.post("/events/<event_id>/contacts/<identifier>/link/rotate")
+@edge.post("/events/<event_id>/contacts/<identifier>/link/rotate", response=Contact,
+           summary="Give the contact a new personal link (the old one dies at once)")
 def rotate_link(event_id: str, identifier: str):
     _event(event_id)
-    contact = contacts.rotate_link(event_id, unquote(identifier), _cause())
-    return json_response(200, contacts.contact_json(contact))
+    return contacts.contact_json(contacts.rotate_link(event_id, identifier, _cause()))
 
 
 # ------------------------------------------------------------------ check-in keys
 
-@app.post("/events/<event_id>/checkin-keys")
-def create_checkin_key(event_id: str):
+@edge.post("/events/<event_id>/checkin-keys", body=CheckinKeyCreate, status=201, response=CheckinKeyCreated,
+           summary="A door key for this event's check-in (shown once)")
+def create_checkin_key(event_id: str, body: CheckinKeyCreate):
     workspace = _workspace()
     events.get_event(event_id, workspace)
-    label = json_body(app).get("label")
-    key, listing = keys.create_checkin_key(workspace, event_id, str(label) if label else None)
-    return json_response(201, {"key_id": listing.key_id, "key": key, "label": listing.label, "event_id": event_id})
+    key, listing = keys.create_checkin_key(workspace, event_id, body.label or None)
+    return {"key_id": listing.key_id, "key": key, "label": listing.label, "event_id": event_id}
 
 
-@app.get("/events/<event_id>/checkin-keys")
+@edge.get("/events/<event_id>/checkin-keys", response=CheckinKeyList, summary="The event's door keys (without the keys)")
 def list_checkin_keys(event_id: str):
     _event(event_id)
-    return json_response(200, {"keys": keys.list_checkin_keys(event_id)})
+    return {"keys": keys.list_checkin_keys(event_id)}
 
 
-@app.delete("/events/<event_id>/checkin-keys/<key_id>")
+@edge.delete("/events/<event_id>/checkin-keys/<key_id>", response=CheckinKeyRevoked, summary="Revoke a door key")
 def delete_checkin_key(event_id: str, key_id: str):
     _event(event_id)
     keys.revoke_checkin_key(event_id, key_id)
-    return json_response(200, {"key_id": key_id, "revoked": True})
+    return {"key_id": key_id, "revoked": True}
 
 
 # ------------------------------------------------------------------ accounts
 
-@app.post("/accounts")
-def create_account():
-    return json_response(201, accounts.account_json(accounts.create_account(_workspace(), json_body(app))))
+@edge.post("/accounts", body=AccountCreate, status=201, response=Account, errors=(409,), summary="Create an account")
+def create_account(body: AccountCreate):
+    return accounts.account_json(accounts.create_account(_workspace(), given(body)))
 
 
-@app.get("/accounts")
-def list_accounts():
-    group = (app.current_event.query_string_parameters or {}).get("group")
-    return json_response(200, {"accounts": [accounts.account_json(a) for a in accounts.list_accounts(_workspace(), group)]})
+@edge.get("/accounts", query=AccountsQuery, response=AccountList, summary="The workspace's accounts")
+def list_accounts(query: AccountsQuery):
+    return {"accounts": [accounts.account_json(a) for a in accounts.list_accounts(_workspace(), query.group)]}
 
 
-@app.get("/accounts/<username>")
+@edge.get("/accounts/<username>", response=Account, summary="One account")
 def get_account(username: str):
-    return json_response(200, accounts.account_json(accounts.get_account(_workspace(), unquote(username))))
+    return accounts.account_json(accounts.get_account(_workspace(), username))
 
 
 # ------------------------------------------------------------------ imports
 
-@app.post("/events/<event_id>/imports")
-def create_import(event_id: str):
-    return json_response(201, imports.request_import(_event(event_id), json_body(app)))
+@edge.post("/events/<event_id>/imports", body=ImportRequest, status=201, response=(ImportUpload, ImportReport),
+           summary="Start an import", description="`xlsx`: a presigned upload with the options bound; "
+                                                   "`accounts`: the account group's import, started at once.")
+def create_import(event_id: str, body: ImportRequest):
+    sent = {name: value for name, value in given(body).items() if value is not None}
+    return imports.request_import(_event(event_id), sent)
 
 
-@app.get("/events/<event_id>/imports")
+@edge.get("/events/<event_id>/imports", response=ImportList, summary="The event's imports, newest first")
 def list_imports(event_id: str):
     _event(event_id)
-    return json_response(200, {"imports": imports.list_imports(event_id)})
+    return {"imports": imports.list_imports(event_id)}
 
 
-@app.get("/events/<event_id>/imports/<import_id>")
+@edge.get("/events/<event_id>/imports/<import_id>", response=ImportReport, summary="One import's report")
 def get_import(event_id: str, import_id: str):
     _event(event_id)
     job = imports.get_job(import_id)
     if job.event_id != event_id:
         raise NotFound("import_not_found", f"no import {import_id!r}")
-    return json_response(200, imports.report_json(job))
+    return imports.report_json(job)
 
 
 app.include_router(groups_router)

@@ -7,15 +7,24 @@ and the copy costs O(table size) per transaction. DynamoDB itself is linearisabl
 item and checks every condition of a transaction before applying any of it. So here:
 DynamoDB requests are serialised through one lock, and a transaction evaluates all its
 conditions first and writes only when all pass — no copy, no rollback.
+
+moto also checks DynamoDB's 400 KB item limit only on top-level attributes, so an UpdateItem
+setting a nested map value (`SET custom.answer = :five_megabytes`) stored any size, which a
+later read then could not serve. Here every UpdateItem, and every Update and Put of a
+transaction, is sized on a scratch copy first and refused as DynamoDB refuses it
+(ValidationException "Item size ... has exceeded the maximum allowed size"), before anything
+is written.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
 _lock = threading.RLock()
 _applied = False
+ITEM_MAX_BYTES = 400 * 1024  # DynamoDB's item size limit: attribute names and values
 
 
 def apply() -> None:
@@ -33,6 +42,17 @@ def apply() -> None:
 
     DynamoHandler.call_action = call_action
     DynamoDBBackend.transact_write_items = _transact_write_items
+    original_update = DynamoDBBackend.update_item
+
+    def update_item(self, table_name, key, update_expression, expression_attribute_names, expression_attribute_values,
+                    *args, **kwargs):
+        if update_expression:
+            _refuse_oversized_update(self, table_name, key, update_expression, expression_attribute_names,
+                                     expression_attribute_values)
+        return original_update(self, table_name, key, update_expression, expression_attribute_names,
+                               expression_attribute_values, *args, **kwargs)
+
+    DynamoDBBackend.update_item = update_item
     _applied = True
 
 
@@ -83,6 +103,12 @@ def _transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
             errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
     if failed:
         raise TransactionCanceledException(errors)
+    for op_type, op, key in planned:  # DynamoDB refuses the whole transaction if any item would be too large
+        if op_type == "Update":
+            _refuse_oversized_update(self, op["TableName"], key, op["UpdateExpression"],
+                                     op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues"))
+        elif op_type == "Put":
+            _refuse_oversized_put(self, op["TableName"], op["Item"])
     for op_type, op, key in planned:  # every condition held: apply all (under the request lock)
         names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
         if op_type == "Put":
@@ -92,3 +118,50 @@ def _transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
         elif op_type == "Update":
             self.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
                              expression_attribute_names=names, expression_attribute_values=values)
+
+
+def _too_large(update: bool = False) -> Exception:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge, ItemSizeToUpdateTooLarge
+
+    return ItemSizeToUpdateTooLarge() if update else ItemSizeTooLarge()
+
+
+def _refuse_oversized_put(backend, table_name: str, attrs: dict) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    table = backend.get_table(table_name)
+    try:
+        item = Item(DynamoType(attrs[table.hash_key_attr]), None, attrs)
+    except ItemSizeTooLarge:
+        raise _too_large() from None
+    except Exception:  # noqa: BLE001 - malformed input: the real put reports it
+        return
+    if item.size() > ITEM_MAX_BYTES:
+        raise _too_large()
+
+
+def _refuse_oversized_update(backend, table_name: str, key: dict, expression: str, names: dict | None,
+                             values: dict | None) -> None:
+    """Run the update on a scratch copy of the item and refuse it if the result is over the limit."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    try:
+        table = backend.get_table(table_name)
+        hash_value, range_value = backend.get_keys_value(table, key)
+        current = table.get_item(hash_value, range_value)
+        scratch = copy.deepcopy(current) if current is not None else Item(hash_value, range_value, attrs={})
+        validated = UpdateExpressionValidator(UpdateExpressionParser.make(expression), expression_attribute_names=names or {},
+                                              expression_attribute_values=values or {}, item=scratch, table=table).validate()
+        validated.normalize()
+        UpdateExpressionExecutor(validated, scratch, names or {}).execute()
+    except ItemSizeTooLarge:
+        raise _too_large(update=True) from None
+    except Exception:  # noqa: BLE001 - an invalid expression: the real update reports it
+        return
+    if scratch.size() > ITEM_MAX_BYTES:
+        raise _too_large(update=True)

@@ -34,20 +34,18 @@ def build(topology: Topology, server_url: str | None = None) -> dict:
         os.environ.setdefault(name, value)  # handlers read their settings at import; nothing is called
     for logical_id in sorted({r.function for r in topology.routes}):
         _app_of(topology.functions[logical_id])  # importing a handler declares its routes
-    from guestlist.edge import REGISTRY, Contract
+    from guestlist.edge import REGISTRY
     from guestlist.openapi import build_document
 
     declared = {(method.lower(), path): c for (method, path), c in REGISTRY.items()}
-    contracts = [declared.get((r.method.lower(), r.path)) or Contract(method=r.method.upper(), path=r.path, auth=bool(r.authorizer),
-                                                                     description="x-undeclared: no schema declared yet")
-                 for r in topology.routes]
-    return build_document(contracts, server_url=server_url)
+    missing = sorted(f"{r.method.upper()} {r.path}" for r in topology.routes if (r.method.lower(), r.path) not in declared)
+    if missing:
+        raise UndeclaredRoutes("routes of the template without a contract declared with guestlist.edge: " + ", ".join(missing))
+    return build_document([declared[(r.method.lower(), r.path)] for r in topology.routes], server_url=server_url)
 
 
-def undeclared_routes(document: dict) -> set[tuple[str, str]]:
-    """Routes whose handler declares no contract with `guestlist.edge` yet."""
-    return {(method, path) for path, operations in document["paths"].items() for method, op in operations.items()
-            if op.get("description", "").startswith("x-undeclared")}
+class UndeclaredRoutes(Exception):
+    """A template route whose handler does not declare its contract: the document would lie about it."""
 
 
 def template_routes(topology: Topology) -> set[tuple[str, str]]:

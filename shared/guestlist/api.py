@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from .errors import Busy, Forbidden, GuestlistError, InvalidRequest
+from .errors import Busy, Forbidden, GuestlistError
 from .retry import error_code, is_retryable
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def _crash(exc: Exception):
+        if _item_too_large(exc):
+            return error_response("too_large", "this would make the record larger than the store allows "
+                                  "(400 KB); send less", 413)
         if is_retryable(exc):  # a throttled or failing read outside any retried write: the client may try again
             logger.warning("storage busy", extra={"error_code": error_code(exc)})
             return _domain(Busy("busy", "the service is busy; try again in a moment", {"retryable": True}))
@@ -70,18 +73,15 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
         return error_response("internal_error", "something went wrong on our side; nothing was changed twice, try again", 500)
 
 
-def json_body(app: APIGatewayHttpResolver) -> dict:
-    """The request body as a JSON object, or a clear 422."""
-    raw = app.current_event.decoded_body
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise InvalidRequest("invalid_json", "the request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidRequest("invalid_json", "the request body must be a JSON object")
-    return body
+def _item_too_large(exc: BaseException | None) -> bool:
+    """DynamoDB refused a write because the item would exceed 400 KB (ValidationException), via PynamoDB or boto3."""
+    while exc is not None:
+        code = getattr(exc, "cause_response_code", None) or (getattr(exc, "response", None) or {}).get("Error", {}).get("Code")
+        message = getattr(exc, "cause_response_message", None) or str(exc)
+        if code == "ValidationException" and "size" in message and "exceeded" in message:
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def caller_scope(app: APIGatewayHttpResolver) -> Scope:

@@ -6,8 +6,6 @@ the contact item (see status.py) and changes of it reach the history through the
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -17,7 +15,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from . import aws
 from .accounts import require_account_manager
 from .clock import now_iso
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, InvalidRequest, MalformedRequest, NotFound
 from .events import get_event
 from .fields import PROFILE_FIELDS, clean_profile, normalise_identifier
 from .models import (
@@ -35,7 +33,7 @@ from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .settings import get_settings
 from .status import Status
-from .tokens import digest, link_token, looks_like_token
+from .tokens import digest, link_token, looks_like_token, open_cursor, sign_cursor
 
 
 T = TypeVar("T")
@@ -138,24 +136,33 @@ def get_contact(event_id: str, identifier: str) -> ContactModel:
 def list_contacts(event_id: str, *, status: str | None = None, group: str | None = None, q: str | None = None,
                   permission_group: str | None = None, cursor: str | None = None,
                   limit: int = 100) -> tuple[list[ContactModel], str | None]:
-    """Walk the event's index shards in order; the cursor is (shard, last key), opaque to clients."""
+    """Walk the event's index shards in order; the cursor is (shard, last key), signed for this very query."""
+    query = {"event_id": event_id, "status": status, "group": group, "q": q, "permission_group": permission_group}
     start_shard, last_key = 0, None
     if cursor:
-        try:
-            start_shard, last_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        except (ValueError, TypeError):
-            raise InvalidRequest("invalid_cursor", "the cursor is not one this API returned") from None
+        start_shard, last_key = _open_list_cursor(cursor, query, get_settings().event_shards)
     out: list[ContactModel] = []
-    matching = _matching(event_id, int(start_shard), last_key, status=status, group=group, q=q,
+    matching = _matching(event_id, start_shard, last_key, status=status, group=group, q=q,
                          permission_group=permission_group)
     for shard, contact in matching:
         out.append(contact)
         if len(out) >= limit:
-            next_cursor = base64.urlsafe_b64encode(json.dumps([shard, {
-                "pk": {"S": contact.pk}, "sk": {"S": contact.sk},
-                "event_shard": {"S": contact.event_shard}, "identifier": {"S": contact.identifier}}]).encode()).decode()
-            return out, next_cursor
+            position = [shard, {"pk": {"S": contact.pk}, "sk": {"S": contact.sk},
+                                "event_shard": {"S": contact.event_shard}, "identifier": {"S": contact.identifier}}]
+            return out, sign_cursor(link_secret(), position, query)
     return out, None
+
+
+def _open_list_cursor(cursor: str, query: dict, shards: int) -> tuple[int, dict]:
+    position = open_cursor(link_secret(), cursor, query)
+    try:
+        shard, last_key = position  # type: ignore[misc]
+        if not (isinstance(shard, int) and 0 <= shard < shards and isinstance(last_key, dict)):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise MalformedRequest("invalid_cursor", "the cursor is not one this API returned for this query",
+                               {"field": "cursor"}) from None
+    return shard, last_key
 
 
 def iter_contacts(event_id: str, **filters) -> Iterator[ContactModel]:
@@ -363,13 +370,12 @@ def update_contact(event_id: str, workspace_id: str, identifier: str, fields: di
     """
     event = get_event(event_id, workspace_id)
     contact = get_contact(event_id, identifier)
-    forbidden = {"identifier", "status", "personal_link"} & set(fields)
-    if forbidden:
-        raise InvalidRequest("read_only_field", f"field(s) {', '.join(sorted(forbidden))} cannot be changed", {"fields": sorted(forbidden)})
     removed = [name for name, value in fields.items() if value is None and name in PROFILE_FIELDS]
     groups = fields.get("groups")
     if groups is not None and (not isinstance(groups, list) or any(not isinstance(g, str) for g in groups)):
         raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
+    if "groups" in fields and groups is None:
+        groups = []  # null clears the groups
     profile, custom = clean_profile({k: v for k, v in fields.items() if k != "groups"},
                                     region=event.country, languages=list(event.languages))
     if "account_manager" in profile:

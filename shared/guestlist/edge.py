@@ -20,9 +20,10 @@ import msgspec
 from aws_lambda_powertools.event_handler import Response
 
 from .api import json_response
-from .errors import InvalidRequest, MalformedRequest, PayloadTooLarge
+from .errors import InvalidRequest, MalformedRequest, NotFound, PayloadTooLarge
 
 BODY_MAX_BYTES = 1 << 20
+PATH_MAX = 256  # characters of a path parameter: identifiers are at most 256 (schemas.limits)
 DEPTH_MAX = 32
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -47,6 +48,11 @@ class Contract:
     auth: bool = True
     form: bool = False
     tag: str = ""
+    # Other answers with their own schema: status -> a type, a tuple of types (any of), or None (no body).
+    responses: dict[int, Any] = field(default_factory=dict)
+    # Further content types of the main answer, as text (the guest page: text/html beside JSON).
+    also: tuple[str, ...] = ()
+    max_bytes: int = BODY_MAX_BYTES
 
     @property
     def path_params(self) -> list[str]:
@@ -82,18 +88,20 @@ class Edge:
 
     def route(self, method: str, path: str, *, body: Any = None, query: Any = None, status: int = 200,
               response: Any = None, content_type: str = "application/json", errors: tuple[int, ...] = (),
-              summary: str = "", description: str = "", auth: bool | None = None, form: bool = False) -> Callable:
+              summary: str = "", description: str = "", auth: bool | None = None, form: bool = False,
+              responses: dict[int, Any] | None = None, also: tuple[str, ...] = (), max_bytes: int = BODY_MAX_BYTES) -> Callable:
         contract = Contract(method=method, path=_PARAM.sub(r"{\1}", path), summary=summary, description=description,
                             body=body, query=query, status=status, response=response, content_type=content_type,
-                            errors=tuple(errors), auth=self.auth if auth is None else auth, form=form, tag=self.tag)
+                            errors=tuple(errors), auth=self.auth if auth is None else auth, form=form, tag=self.tag,
+                            responses=dict(responses or {}), also=tuple(also), max_bytes=max_bytes)
 
         def decorator(fn: Callable) -> Callable:
             @functools.wraps(fn)
             def handler(**params: str) -> Response:
                 event = self.app.current_event
-                kwargs: dict[str, Any] = {name: unquote(value) for name, value in params.items()}
+                kwargs: dict[str, Any] = {name: path_value(name, value) for name, value in params.items()}
                 if contract.body is not None:
-                    kwargs["body"] = decode_body(event, contract.body, form=contract.form)
+                    kwargs["body"] = decode_body(event, contract.body, form=contract.form, max_bytes=contract.max_bytes)
                 if contract.query is not None:
                     kwargs["query"] = decode_query(event.query_string_parameters or {}, contract.query)
                 result = fn(**kwargs)
@@ -126,16 +134,37 @@ def raw_body(event: Any) -> bytes:
     return body.encode("utf-8", "surrogatepass")
 
 
-def decode_body(event: Any, schema: Any, *, form: bool = False) -> Any:
+def path_value(name: str, value: str) -> str:
+    """A path parameter as text. No stored id is longer than PATH_MAX or not UTF-8, so such a
+    value is the same 404 as a missing id (and never reaches a storage key limit)."""
+    text = unquote(value)
+    if len(text) > PATH_MAX or not _encodable(text):
+        raise NotFound("not_found", f"no such {name.replace('_', ' ')}")
+    return text
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode_body(event: Any, schema: Any, *, form: bool = False, max_bytes: int = BODY_MAX_BYTES) -> Any:
     raw = raw_body(event)
-    if len(raw) > BODY_MAX_BYTES:
-        raise PayloadTooLarge("body_too_large", f"the request body is over {BODY_MAX_BYTES // 1024} KiB")
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge("body_too_large", f"the request body is over {max_bytes // 1024} KiB")
     content_type = (event.headers or {}).get("content-type") or ""
     if form and content_type.startswith(FORM_CONTENT_TYPE):
         try:
-            fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000))
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
         except (UnicodeDecodeError, ValueError):
             raise MalformedRequest("invalid_form", "the form body is not UTF-8 form data") from None
+        fields: dict[str, Any] = {}
+        for name, value in pairs:  # a multiselect posts its name once per ticked box: keep them all
+            fields[name] = [*fields[name], value] if isinstance(fields.get(name), list) else \
+                [fields[name], value] if name in fields else value
         return convert(fields, schema, strict=False)
     return decode_json(raw or b"{}", schema)
 
@@ -153,6 +182,9 @@ def decode_json(raw: bytes, schema: Any) -> Any:
 
 
 def decode_query(params: dict[str, str], schema: Any) -> Any:
+    for name, value in params.items():
+        if not _encodable(name) or not _encodable(value):
+            raise InvalidRequest("invalid_field", f"query parameter {name!r}: not UTF-8 text", {"field": name})
     return convert(params, schema, strict=False, where="query parameter")
 
 

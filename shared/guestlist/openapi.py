@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 import msgspec
 
-from .edge import Contract
+from .edge import PATH_MAX, Contract
 from .schemas.limits import ErrorBody, GatewayMessage
 
 _REF = "#/components/schemas/{name}"
@@ -24,7 +24,17 @@ _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 3
 
 
 def _schema_of(tp: Any, schemas: dict[Any, dict]) -> dict:
-    return schemas[tp] if tp is not None else {}
+    if tp is None:
+        return {}
+    if isinstance(tp, tuple):
+        return {"anyOf": [schemas[t] for t in tp]}
+    return schemas[tp]
+
+
+def _types(tp: Any) -> tuple:
+    if tp is None or tp is str:
+        return ()
+    return tp if isinstance(tp, tuple) else (tp,)
 
 
 def build_document(contracts: Iterable[Contract], *, title: str = "guestlist", version: str = "1.0",
@@ -32,7 +42,8 @@ def build_document(contracts: Iterable[Contract], *, title: str = "guestlist", v
     contracts = sorted(contracts, key=lambda c: (c.path, c.method))
     types = {ErrorBody, GatewayMessage}
     for c in contracts:
-        types.update(t for t in (c.body, c.query, c.response) if t is not None and t is not str)
+        for tp in (c.body, c.query, c.response, *c.responses.values()):
+            types.update(_types(tp))
     ordered = sorted(types, key=repr)
     generated, components = msgspec.json.schema_components(ordered, ref_template=_REF)
     schemas = dict(zip(ordered, generated))
@@ -62,8 +73,8 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
         op["description"] = c.description
     if c.tag:
         op["tags"] = [c.tag]
-    parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-                  for name in c.path_params]
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "string", "minLength": 1, "maxLength": PATH_MAX}} for name in c.path_params]
     if c.query is not None:
         parameters += _query_parameters(c.query, components)
     if parameters:
@@ -74,8 +85,12 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
             content["application/x-www-form-urlencoded"] = {"schema": _schema_of(c.body, schemas)}
         op["requestBody"] = {"required": True, "content": content}
     op["responses"][str(c.status)] = _response(c.status, c.response, c.content_type, schemas)
+    for content_type in c.also:
+        op["responses"][str(c.status)].setdefault("content", {})[content_type] = {"schema": {"type": "string"}}
+    for status, tp in sorted(c.responses.items()):
+        op["responses"][str(status)] = _response(status, tp, "application/json", schemas)
     error_ref = {"application/json": {"schema": schemas[ErrorBody]}}
-    statuses = set(c.errors)
+    statuses = set(c.errors) | {503}  # storage kept busy within the function's time: `busy`, retry later
     if c.body is not None:
         statuses |= {400, 413, 422}
     if c.query is not None:
@@ -87,13 +102,19 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
     if c.auth:
         op["security"] = [{"key": []}]
         gateway = {"application/json": {"schema": schemas[GatewayMessage]}}
-        for status in (401, 403):
-            op["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": gateway}
+        op["responses"]["401"] = {"description": _STATUS_TEXT[401], "content": gateway}
+        # 403: the authorizer's refusal, or a function's own (a door key on an organiser-only list)
+        forbidden = {"anyOf": [schemas[GatewayMessage], schemas[ErrorBody]]}
+        if 403 not in c.responses:
+            op["responses"]["403"] = {"description": _STATUS_TEXT[403], "content": {"application/json": {"schema": forbidden}}}
     return op
 
 
 def _response(status: int, response: Any, content_type: str, schemas: dict) -> dict:
     out: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "OK")}
+    if 300 <= status < 400:
+        out["headers"] = {"Location": {"required": True, "schema": {"type": "string"}}}
+        return out
     if status == 204:
         return out
     if response is None and content_type == "application/json":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 
@@ -50,3 +51,28 @@ _TOKEN_IN_PATH = re.compile(r"(/[eu]/)[^/?#\s]+")  # personal links and unsubscr
 def redact(text: str) -> str:
     """Text safe for a log line: the token of any personal-link or unsubscribe path is replaced."""
     return _TOKEN_IN_PATH.sub(r"\1[token]", text)
+
+
+def sign_cursor(secret: bytes, position: object, bound_to: dict) -> str:
+    """A page cursor: the position (base64url JSON) and an HMAC over it and the query it belongs to.
+
+    A client can pass it back but not forge, edit or reuse it with other filters or another event.
+    """
+    body = base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    return f"{body}.{_cursor_mac(secret, body, bound_to)}"
+
+
+def open_cursor(secret: bytes, cursor: str, bound_to: dict) -> object | None:
+    """The position a cursor holds, or None when it is not one this API signed for this query."""
+    body, _, mac = cursor.partition(".")
+    if not body or not hmac.compare_digest(mac.encode("ascii", "replace"), _cursor_mac(secret, body, bound_to).encode()):
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return None
+
+
+def _cursor_mac(secret: bytes, body: str, bound_to: dict) -> str:
+    query = json.dumps(bound_to, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return base64.urlsafe_b64encode(_mac(secret, "cursor", query, body)[:18]).decode()

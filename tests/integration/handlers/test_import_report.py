@@ -185,11 +185,11 @@ def test_post_imports_returns_a_presigned_upload_carrying_the_options(stack, org
 
 
 @pytest.mark.parametrize("body, code", [
-    ({"source": "csv"}, "unsupported_source"),
+    ({"source": "csv"}, "invalid_field"),  # refused at the edge, naming the field
     ({"source": "accounts", "account_group": "Sales"}, "unknown_account_group"),
     ({"source": "accounts", "account_group": "Sales", "mapping": {"A": "email"}}, "unknown_option"),
-    ({"mode": "replace"}, "invalid_option"),
-    ({"groop": "VIP"}, "unknown_option"),
+    ({"mode": "replace"}, "invalid_field"),
+    ({"groop": "VIP"}, "unknown_field"),
     ({"filename": "guests.xls"}, "unsupported_file"),
 ])
 def test_post_imports_refuses_what_the_import_would_refuse(stack, organiser, body, code):

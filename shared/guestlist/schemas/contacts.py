@@ -1,0 +1,136 @@
+"""Contacts of an event: what an organiser sends and gets back (DESIGN.md sections 2 and 4)."""
+
+from __future__ import annotations
+
+from typing import Any, Annotated, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, Identifier, Limit, Name, RequiredName
+
+ContactStatus = Literal["open", "accessed", "registered", "unregistered", "waitlisted", "attended"]
+Groups = Annotated[list[RequiredName], Meta(max_length=100, description="Contact groups (names).")]
+Email = Annotated[str, Meta(max_length=254)]
+
+
+class ContactFields(Struct, forbid_unknown_fields=True):
+    """The predefined fields (seed: "identifiants prédéfinis"); form answers go in `custom`."""
+
+    title: Name | None | UnsetType = UNSET
+    function: Name | None | UnsetType = UNSET
+    firstname: Name | None | UnsetType = UNSET
+    lastname: Name | None | UnsetType = UNSET
+    organization: Name | None | UnsetType = UNSET
+    phone_mobile: Name | None | UnsetType = UNSET
+    image: Answer | None | UnsetType = UNSET
+    job_title: Name | None | UnsetType = UNSET
+    badge_info: Answer | None | UnsetType = UNSET
+    email: Email | None | UnsetType = UNSET
+    street: Name | None | UnsetType = UNSET
+    zip: Name | None | UnsetType = UNSET
+    city: Name | None | UnsetType = UNSET
+    language: Name | None | UnsetType = UNSET
+    account_manager: Name | None | UnsetType = UNSET
+    permission_group: Name | None | UnsetType = UNSET
+    custom: Answers | None | UnsetType = UNSET
+
+
+class ContactCreate(ContactFields, forbid_unknown_fields=True, kw_only=True):
+    identifier: Identifier
+    groups: Groups | None | UnsetType = UNSET
+
+
+class ContactPatch(ContactFields, forbid_unknown_fields=True):
+    """Absent fields stay; `null` removes a predefined field; `custom` answers are merged in."""
+
+    groups: Groups | None | UnsetType = UNSET
+
+
+class ContactsQuery(Struct, forbid_unknown_fields=True):
+    status: ContactStatus | None = None
+    group: Name | None = None
+    q: Name | None = None
+    permission_group: Name | None = None
+    cursor: Cursor | None = None
+    limit: Limit = 100
+
+
+class Contact(Struct):
+    identifier: str
+    event_id: str
+    status: ContactStatus
+    custom: dict[str, Any]
+    groups: list[str]
+    created_at: str
+    updated_at: str
+    personal_link: str | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    function: str | UnsetType = UNSET
+    firstname: str | UnsetType = UNSET
+    lastname: str | UnsetType = UNSET
+    organization: str | UnsetType = UNSET
+    phone_mobile: str | UnsetType = UNSET
+    image: str | UnsetType = UNSET
+    job_title: str | UnsetType = UNSET
+    badge_info: str | UnsetType = UNSET
+    email: str | UnsetType = UNSET
+    street: str | UnsetType = UNSET
+    zip: str | UnsetType = UNSET
+    city: str | UnsetType = UNSET
+    language: str | UnsetType = UNSET
+    account_manager: str | UnsetType = UNSET
+    permission_group: str | UnsetType = UNSET
+
+
+class ContactsPage(Struct):
+    contacts: list[Contact]
+    cursor: str | None = None
+
+
+class ContactDeleted(Struct):
+    identifier: str
+    deleted: bool
+
+
+class HistoryEntry(Struct):
+    changed_at: str
+    old_status: str | None
+    new_status: str | None
+    cause: str | None
+    cause_ref: str | None
+    note: str | UnsetType = UNSET
+    detail: dict[str, Any] | UnsetType = UNSET
+
+
+class ContactHistory(Struct):
+    identifier: str
+    status: ContactStatus
+    history: Annotated[list[HistoryEntry], Meta(max_length=LIST_MAX * 100)]
+
+
+# ------------------------------------------------------------------ check-in keys
+
+class CheckinKeyCreate(Struct, forbid_unknown_fields=True):
+    label: Name | None = None
+
+
+class CheckinKeyCreated(Struct):
+    key_id: str
+    key: Annotated[str, Meta(description="Shown once: store it on the door device.")]
+    label: str | None
+    event_id: str
+
+
+class CheckinKeyListing(Struct):
+    key_id: str
+    label: str | None
+    created_at: DateTime | None
+
+
+class CheckinKeyList(Struct):
+    keys: list[CheckinKeyListing]
+
+
+class CheckinKeyRevoked(Struct):
+    key_id: str
+    revoked: bool
