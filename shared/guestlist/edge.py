@@ -176,7 +176,10 @@ def decode_json(raw: bytes, schema: Any) -> Any:
     try:
         return msgspec.json.decode(raw, type=schema)
     except msgspec.ValidationError as exc:
-        raise _invalid(str(exc), "field") from None
+        message = str(exc)
+        if "[...]" in message:  # a value of a free-form object (form answers): name its key
+            message = _name_keys(message, msgspec.json.decode(raw), schema, strict=True)
+        raise _invalid(message, "field") from None
     except msgspec.DecodeError:
         raise MalformedRequest("invalid_json", "the request body is not valid UTF-8 JSON") from None
 
@@ -192,7 +195,55 @@ def convert(values: dict, schema: Any, *, strict: bool, where: str = "field") ->
     try:
         return msgspec.convert(values, type=schema, strict=strict)
     except msgspec.ValidationError as exc:
-        raise _invalid(str(exc), where) from None
+        message = str(exc)
+        if "[...]" in message:
+            message = _name_keys(message, values, schema, strict=strict)
+        raise _invalid(message, where) from None
+
+
+_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+
+
+def _name_keys(message: str, document: Any, schema: Any, *, strict: bool) -> str:
+    """msgspec says `$.custom[...]` for a value of a dict; find which key, so the client is told its name.
+
+    The dict on the path is narrowed to one key at a time until the same error comes back.
+    """
+    at = _AT.search(message)
+    if not at or "[...]" not in at.group("path"):
+        return message
+    path = at.group("path")
+    prefix, _, rest = path.partition("[...]")
+    steps = [(m.group(1), m.group(2)) for m in _STEP.finditer(prefix)]
+    node = document
+    try:
+        for name, index in steps:
+            node = node[name] if name is not None else node[int(index)]
+    except (KeyError, IndexError, TypeError):
+        return message
+    if not isinstance(node, dict):
+        return message
+
+    def with_only(key: str) -> Any:
+        def rebuild(container: Any, remaining: list) -> Any:
+            if not remaining:
+                return {key: container[key]}
+            (name, index), tail = remaining[0], remaining[1:]
+            if name is not None:
+                return {**container, name: rebuild(container[name], tail)}
+            copy = list(container)
+            copy[int(index)] = rebuild(container[int(index)], tail)
+            return copy
+        return rebuild(document, steps)
+
+    for key in node:
+        try:
+            msgspec.convert(with_only(key), type=schema, strict=strict)
+        except msgspec.ValidationError as exc:
+            if str(exc) == message:
+                named = f"{prefix}.{key}" if prefix else f".{key}"
+                return message.replace(f"`${path}`", f"`${named}{rest}`")
+    return message
 
 
 def _too_deep(raw: bytes) -> bool:

@@ -252,7 +252,9 @@ def get_event(event_id: str, workspace_id: str | None = None) -> EventModel:
 
 
 def list_events(workspace_id: str) -> list[dict]:
-    return [{"event_id": i.event_id, "name": i.name} for i in WorkspaceEventModel.query(f"WS#{workspace_id}")]
+    # the workspace's partition also holds its accounts: only the event index items
+    return [{"event_id": i.event_id, "name": i.name}
+            for i in WorkspaceEventModel.query(f"WS#{workspace_id}", WorkspaceEventModel.sk.startswith("EVENT#"))]
 
 
 def _check_whole(event: EventModel, fields: dict) -> None:

@@ -12,6 +12,7 @@ from . import bookings as booking_rules
 from . import forms
 from .clock import now_iso
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
+from .errors import Conflict
 from .events import event_form, event_texts, get_event, online_of, organiser_of
 from .models import EventModel, plain
 from .status import Status
@@ -142,6 +143,8 @@ def calendar(token: str, query_lang: str | None) -> bytes:
     from .web import build_calendar, choose_language
 
     event, state = _load(token)
+    if not event.start:
+        raise Conflict("event_has_no_date", "this event has no date yet, so there is no calendar entry")
     data = guest_event(event)
     lang = choose_language(query_lang, state.contact.language, data)
     data = {**data, **{key: forms.pick_text(data[key], lang, event.default_language) or None

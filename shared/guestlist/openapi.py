@@ -83,7 +83,8 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
         content = {"application/json": {"schema": _schema_of(c.body, schemas)}}
         if c.form:
             content["application/x-www-form-urlencoded"] = {"schema": _schema_of(c.body, schemas)}
-        op["requestBody"] = {"required": True, "content": content}
+        # an empty body is read as {}: it is required only when the schema has a required field
+        op["requestBody"] = {"required": _has_required(c.body, components), "content": content}
     op["responses"][str(c.status)] = _response(c.status, c.response, c.content_type, schemas)
     for content_type in c.also:
         op["responses"][str(c.status)].setdefault("content", {})[content_type] = {"schema": {"type": "string"}}
@@ -122,6 +123,11 @@ def _response(status: int, response: Any, content_type: str, schemas: dict) -> d
     schema = {"type": "string"} if response in (None, str) else _schema_of(response, schemas)
     out["content"] = {content_type: {"schema": schema}}
     return out
+
+
+def _has_required(body: Any, components: dict) -> bool:
+    component = components.get(getattr(body, "__name__", ""), {})
+    return bool(component.get("required"))
 
 
 def _query_parameters(query: Any, components: dict) -> list[dict]:

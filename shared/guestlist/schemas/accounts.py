@@ -13,7 +13,7 @@ Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", de
 
 class AccountCreate(Struct, forbid_unknown_fields=True):
     username: Username
-    email: Annotated[str, Meta(max_length=254)] | None = None
+    email: Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"})] | None = None
     firstname: Name | None = None
     lastname: Name | None = None
     language: Name | None = None

@@ -10,7 +10,7 @@ from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, Identifier, Lim
 
 ContactStatus = Literal["open", "accessed", "registered", "unregistered", "waitlisted", "attended"]
 Groups = Annotated[list[RequiredName], Meta(max_length=100, description="Contact groups (names).")]
-Email = Annotated[str, Meta(max_length=254)]
+Email = Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"})]
 
 
 class ContactFields(Struct, forbid_unknown_fields=True):

@@ -24,7 +24,8 @@ Answer = Annotated[str, Meta(max_length=ANSWER_MAX)]
 Text = Annotated[str, Meta(max_length=TEXT_MAX)]
 Language = Annotated[str, Meta(pattern="^(de|fr|en|it)$", description="de, fr, en or it")]
 EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
-DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00")]
+DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00",
+                               extra_json_schema={"format": "date-time"})]
 Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
 Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
 

@@ -95,7 +95,9 @@ def build_template(root: Path, tweak: Callable[[dict[str, Any]], None] | None = 
         events = res["Properties"].get("Events") or {}
         kind = logical_id if logical_id in BEHAVIOUR else KIND.get(logical_id, "http" if any(
             e["Type"] == "HttpApi" for e in events.values()) else "ImportFunction")
-        (code / "app.py").write_text(textwrap.dedent(_RECORD.format(records=str(records), name=logical_id)) + BEHAVIOUR[kind])
+        module = code / (res["Properties"]["Handler"].rsplit(".", 1)[0].replace(".", "/") + ".py")  # docs.app -> docs/app.py
+        module.parent.mkdir(parents=True, exist_ok=True)
+        module.write_text(textwrap.dedent(_RECORD.format(records=str(records), name=logical_id)) + BEHAVIOUR[kind])
         res["Properties"]["CodeUri"] = str(code)
     if tweak:
         tweak(tpl)
