@@ -31,7 +31,7 @@ Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor`
 
 # A form answer: text, a number, a yes/no, or the chosen values of a multiselect.
 AnswerValue = Answer | int | float | bool | list[Answer] | None
-Answers = Annotated[dict[Annotated[str, Meta(max_length=64)], AnswerValue], Meta(max_length=CUSTOM_FIELDS_MAX)]
+Answers = Annotated[dict[Annotated[str, Meta(min_length=1, max_length=64)], AnswerValue], Meta(max_length=CUSTOM_FIELDS_MAX)]
 
 
 class Error(Struct):
