@@ -118,7 +118,6 @@ def book(token: str, answers: dict, *, html: bool = False) -> dict:
 
 def join(token: str, now: str | None = None) -> str:
     """The online event's join URL for a confirmed guest inside the window; records `attended` once."""
-    from .errors import Conflict
 
     event, state = _load(token)
     if not join_open(event, state, now):
