@@ -439,8 +439,18 @@ def _invoke(where: Target, function_arn: str, event: dict, template: Path | None
         raise AdminError(f"no function of the template is {function_arn}")
     import contextlib
 
-    with contextlib.redirect_stdout(sys.stderr):  # the handler's logs and metrics, not this command's output
-        return FunctionRuntime(topology).invoke(logical, event) or {}
+    # the handler's logs and metrics go to stderr, not into this command's output (also from other
+    # threads or processes of the runtime: the file descriptor itself is pointed at stderr meanwhile)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return FunctionRuntime(topology).invoke(logical, event) or {}
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _redrive_stream_batch(where: Target, doc: dict, template: Path | None) -> int:
