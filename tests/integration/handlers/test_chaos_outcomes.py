@@ -208,7 +208,8 @@ def _drain(chaotic, rounds: int = 100) -> None:
     for _ in range(rounds):
         deliver(chaotic, "WorkQueue", "UpsertWorkerFunction")
         deliver(chaotic, "WorkDeadLetterQueue", "ImportFailuresFunction")
-        if queue_depth(chaotic, "WorkQueue") == 0 and queue_depth(chaotic, "WorkDeadLetterQueue") == 0:
+        deliver(chaotic, "ReportQueue", "ImportReportFunction")  # the step that finishes a job
+        if all(queue_depth(chaotic, q) == 0 for q in ("WorkQueue", "WorkDeadLetterQueue", "ReportQueue")):
             return
     raise AssertionError("the queues did not drain")
 

@@ -180,6 +180,7 @@ def test_whoever_arrives_last_finishes_the_job(stack, organiser, chunk_size, mon
     with faults("UpdateItem", "TransactionConflictException", times=2,
                 when=lambda p: "chunks_sent" in json.dumps(p.get("ExpressionAttributeNames") or {})):
         import_id = start(stack, upload(stack, event_id, workbook(rows)))
+    deliver(stack, "ReportQueue", "ImportReportFunction")  # the finishing step the import function asked for
     assert imports.get_job(import_id).status == "completed"
 
 
@@ -192,6 +193,7 @@ def test_counting_conflicts_beyond_eight_are_retried_within_the_time_not_dead_le
     with faults("TransactWriteItems", "TransactionCanceledException", times=12) as hit:
         deliver(stack, "WorkQueue", "UpsertWorkerFunction")
     assert len(hit) == 12 and queue_depth(stack, "WorkDeadLetterQueue") == 0
+    deliver(stack, "ReportQueue", "ImportReportFunction")
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed" and rep["counts"]["created"] == 3 and rep["counts"]["failed"] == 0
 
@@ -213,6 +215,7 @@ def test_a_chunk_whose_counting_keeps_failing_is_dead_lettered_and_its_written_r
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "running" and rep["counts"]["failed"] == 0
     deliver(stack, "WorkDeadLetterQueue", "ImportFailuresFunction")
+    deliver(stack, "ReportQueue", "ImportReportFunction")
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed", rep
     assert rep["counts"] == {"created": 3, "updated": 0, "deleted": 0, "skipped": 0, "failed": 0}
