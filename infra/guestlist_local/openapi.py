@@ -7,25 +7,17 @@ turns the declarations into one document. Nothing is written by hand, so it cann
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
+from .runtime import load_module
 from .template import Topology, load_topology
 
 _PLACEHOLDER_ENV = {"AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def _app_of(fn) -> object:
-    spec = importlib.util.spec_from_file_location(f"guestlist_openapi_{fn.logical_id}", fn.module_file)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(fn.code_dir))  # like /var/task: the function's Router modules import
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(fn.code_dir))
-    return module.app
+    return load_module(fn, f"guestlist_openapi_{fn.logical_id}").app
 
 
 def build(topology: Topology, server_url: str | None = None) -> dict:

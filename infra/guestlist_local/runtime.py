@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Callable
 
 from .template import Function, Topology
@@ -61,26 +62,39 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def load_handler(fn: Function) -> Callable[[Any, Any], Any]:
-    """The function's handler, its module loaded by file path (its own directory importable, like /var/task)."""
-    module_name = f"guestlist_fn_{fn.logical_id}"
+def load_module(fn: Function, module_name: str, *, register: bool = False) -> ModuleType:
+    """The function's module loaded by file path, its own directory importable (like /var/task), so
+    its Router modules import; `register` puts it in sys.modules under module_name."""
     spec = importlib.util.spec_from_file_location(module_name, fn.module_file)
     if spec is None or spec.loader is None:
         raise HandlerImportError(f"{fn.logical_id}: cannot load {fn.module_file}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
+    if register:
+        sys.modules[module_name] = module
     sys.path.insert(0, str(fn.code_dir))
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
-        sys.modules.pop(module_name, None)
-        log.exception("%s: importing %s failed", fn.logical_id, fn.module_file)
-        raise HandlerImportError(f"{fn.logical_id}: importing {fn.module_file} failed: {type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        if register:
+            sys.modules.pop(module_name, None)
+        raise
     finally:
         try:
             sys.path.remove(str(fn.code_dir))
         except ValueError:
             pass
+    return module
+
+
+def load_handler(fn: Function) -> Callable[[Any, Any], Any]:
+    """The function's handler, its module loaded by file path (its own directory importable, like /var/task)."""
+    try:
+        module = load_module(fn, f"guestlist_fn_{fn.logical_id}", register=True)
+    except HandlerImportError:
+        raise
+    except Exception as exc:
+        log.exception("%s: importing %s failed", fn.logical_id, fn.module_file)
+        raise HandlerImportError(f"{fn.logical_id}: importing {fn.module_file} failed: {type(exc).__name__}: {exc}") from exc
     handler = getattr(module, fn.handler_name, None)
     if not callable(handler):
         raise HandlerImportError(f"{fn.logical_id}: {fn.module_file} has no callable {fn.handler_name!r}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from support.network import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 GUESTLIST = Path(sys.executable).parent / "guestlist"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

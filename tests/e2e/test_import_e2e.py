@@ -8,7 +8,8 @@ import subprocess
 import requests
 from openpyxl import Workbook
 
-from conftest import GUESTLIST, ROOT, free_port
+from conftest import GUESTLIST, ROOT
+from support.network import free_port
 
 
 def _event(running) -> str:

@@ -9,7 +9,8 @@ import time
 
 import requests
 
-from conftest import GUESTLIST, ROOT, free_port, stop_stack
+from conftest import GUESTLIST, ROOT, stop_stack
+from support.network import free_port
 
 
 def test_first_organiser_call_after_health_succeeds_and_demo_data_is_there(tmp_path):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -13,12 +11,10 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from msgspec import Meta, Struct
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from events import http_event  # noqa: E402
-
-from guestlist.api import install_error_handlers  # noqa: E402
-from guestlist.edge import Edge, given  # noqa: E402
-from guestlist.schemas.limits import Answers, Limit, Name, RequiredName  # noqa: E402
+from guestlist.api import install_error_handlers
+from guestlist.edge import Edge, given
+from guestlist.schemas.limits import Answers, Limit, Name, RequiredName
+from support.events import http_event
 
 
 class Inner(Struct, forbid_unknown_fields=True):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+
+from support.network import free_port
 
 GUESTLIST = Path(sys.executable).parent / "guestlist"
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"
@@ -68,16 +69,11 @@ Outputs:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
     """An AWS account of its own (moto server subprocess) holding one deployed stack."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     process = subprocess.Popen([str(MOTO_SERVER), "-p", str(port)], stdout=log.open("w"), stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
+import dataclasses
 import json
-import socket
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 
+from support.network import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "tests"))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -46,14 +41,10 @@ class Stack:
 
     def handler(self, logical_id: str):
         if logical_id not in self._modules:
+            from guestlist_local.runtime import load_module
+
             fn = self.topology.functions[logical_id]
-            spec = importlib.util.spec_from_file_location(f"handler_{logical_id}", fn.module_file)
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, str(fn.code_dir))  # like /var/task: the function's Router modules import
-            try:
-                spec.loader.exec_module(module)
-            finally:
-                sys.path.remove(str(fn.code_dir))
+            module = load_module(fn, f"handler_{logical_id}")
             self._modules[logical_id] = getattr(module, fn.handler_name)
         return self._modules[logical_id]
 
@@ -79,7 +70,7 @@ def stack():
     from guestlist_local.provision import Emulator, Provisioner, apply_environment
     from guestlist_local.template import load_topology
 
-    emulator = Emulator("127.0.0.1", _free_port())
+    emulator = Emulator("127.0.0.1", free_port())
     emulator.start()
     topology = load_topology(ROOT / "template.yaml")
     provisioned = Provisioner(topology, emulator.endpoint_url).create()
@@ -102,3 +93,34 @@ def organiser(stack, workspace):
     key = f"org_{uuid.uuid4().hex}"
     ensure_organiser_key(workspace, key)
     return {"key": key, "scope": resolve_key(key).as_context()}
+
+
+@pytest.fixture
+def empty_queues(stack):
+    """Every test starts (and must end) with empty import queues, so it can count what it sent."""
+    sqs = boto3.client("sqs")
+    for name in ("WorkQueue", "WorkDeadLetterQueue", "ParkedQueue", "ReportQueue"):
+        url = stack.physical(name)
+        while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", []):
+            for m in got:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    yield
+
+
+@pytest.fixture
+def chunk_size(monkeypatch):
+    """Small chunks, so small files still make several chunks (and batches of chunks)."""
+    import guestlist.imports as imports
+
+    def set_size(n: int) -> None:
+        settings = dataclasses.replace(imports.get_settings(), import_chunk_size=n)
+        monkeypatch.setattr(imports, "get_settings", lambda: settings)
+
+    return set_size
+
+
+@pytest.fixture(scope="module")
+def verified_sender(stack):
+    from guestlist_local.outbox import ensure_sender_verified
+
+    return ensure_sender_verified(stack.endpoint_url)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from guest_helpers import new_event, organiser_call
-from test_import_kit import contacts_of, counts_add_up, deliver_all, empty_queues, report, run_import  # noqa: F401  (fixture)
+from support.guests import new_event, organiser_call
+from support.import_kit import contacts_of, counts_add_up, deliver_all, report, run_import
 
 
 def _account(stack, organiser, **fields):

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from events import http_event
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.events import http_event
+from support.guests import guest_call, new_contact, new_event, organiser_call
 
 FIELDS = ["identifier", "firstname", "lastname", "email", "phone_mobile", "language", "city", "custom", "groups",
           "permission_group", "account_manager", "name", "capacity", "start", "code", "nonce", "lang", "diet"]

@@ -11,9 +11,10 @@ from email.policy import default as default_policy
 import boto3
 import pytest
 
-from events import http_event, sqs_record
-from test_checkin import new_event, new_guest, organiser_call
-from test_history import outbox
+from support.events import http_event, sqs_record
+from support.guests import new_event, organiser_call
+from support.checkin import new_guest
+from support.history import outbox
 
 BASE = "/events/{event_id}/campaigns"
 TEMPLATES = {

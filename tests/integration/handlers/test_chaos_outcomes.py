@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
-from test_checkin import book, booked_guest, door, door_key, scan
-from test_history import _journey, history, stream_records, verified_sender  # noqa: F401  (fixture)
-from test_import_kit import chunk_size, contacts_of, counts_add_up, empty_queues, queue_depth, report, upload, workbook  # noqa: F401
+from support.guests import guest_call, new_contact, new_event, organiser_call
+from support.checkin import book, booked_guest, door, door_key, scan
+from support.history import history, journey, stream_records
+from support.import_kit import contacts_of, counts_add_up, queue_depth, report, upload, workbook
 
 RATE = float(os.environ.get("GUESTLIST_CHAOS_RATE") or 0.2)
 RUNS = int(os.environ.get("GUESTLIST_CHAOS_RUNS") or 1)
@@ -33,7 +33,7 @@ SCALE = int(os.environ.get("GUESTLIST_CHAOS_SCALE") or 1)
 SEEDS = [1000 + n for n in range(RUNS)]
 CLIENT_ATTEMPTS = 8  # a client asks again after 503 busy at most this often
 
-pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("empty_queues")]
+pytestmark = [pytest.mark.chaos, pytest.mark.usefixtures("empty_queues", "verified_sender")]
 
 
 class Chaotic:
@@ -203,7 +203,7 @@ def _run_import(chaotic, event_id: str, rows: list[list], metadata: dict | None 
 
 
 def _drain(chaotic, rounds: int = 100) -> None:
-    from test_import_kit import deliver
+    from support.import_kit import deliver
 
     for _ in range(rounds):
         deliver(chaotic, "WorkQueue", "UpsertWorkerFunction")
@@ -284,7 +284,7 @@ def _deliver_stream(chaotic, records: list[dict], batch: int = 100, attempts: in
 
 def test_history_journey_under_chaos_records_every_status_once(chaotic, organiser):
     manager = f"am-{uuid.uuid4().hex[:6]}@example.com"
-    event_id, key, identifier, token, seat = _journey(chaotic, organiser, manager)
+    event_id, key, identifier, token, seat = journey(chaotic, organiser, manager)
     records = stream_records(chaotic, event_id)
     _deliver_stream(chaotic, records)
     _deliver_stream(chaotic, random.Random(chaotic.chaos.seed).sample(records, len(records)))  # replayed, shuffled

@@ -9,15 +9,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from test_import_kit import (  # noqa: F401  (fixtures)
-    create_event,
-    deliver_all,
-    empty_queues,
-    report,
-    start,
-    upload,
-    workbook,
-)
+from support.import_kit import create_event, deliver_all, report, start, upload, workbook
 
 GUESTS = [["Identifier", "E-Mail", "Vorname"], ["a1", "a1@example.com", "Anna"], ["b2", "b2@example.com", "Ben"]]
 
@@ -78,7 +70,7 @@ def test_links_use_the_api_url_from_the_stack_parameter_when_public_base_url_is_
     assert get_settings().public_base_url == ""
     aws.public_base_url.cache_clear()
     event_id = create_event(stack, organiser)
-    from test_import_kit import organiser_call
+    from support.guests import organiser_call
 
     status, contact, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", "/events/{event_id}/contacts",
                                         body={"identifier": "ada@example.com"}, path_parameters={"event_id": event_id})

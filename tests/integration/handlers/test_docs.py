@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from events import http_event
+from support.events import http_event
 
 ROOT = Path(__file__).resolve().parents[3]
 

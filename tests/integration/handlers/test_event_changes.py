@@ -3,7 +3,7 @@ waitlist oldest first, and guests seeing a change at once (no stale settings).""
 
 from __future__ import annotations
 
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.guests import guest_call, new_contact, new_event, organiser_call
 
 
 def _patch(stack, organiser, event_id, body):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 
-from guest_helpers import new_event, organiser_call
+from support.guests import new_event, organiser_call
 
 
 def _patch(stack, organiser, event_id, body):

@@ -8,9 +8,9 @@ import urllib.request
 import uuid
 
 import pytest
-from events import sqs_event, sqs_record
-from guest_helpers import guest_call, new_contact, new_event, organiser_call, token_of
-from test_import_kit import deliver
+from support.events import sqs_event, sqs_record
+from support.guests import guest_call, new_contact, new_event, organiser_call, token_of
+from support.import_kit import deliver
 
 HOSTILE = {
     "hyper@example.com": {"firstname": "=HYPERLINK(\"http://evil.example\",\"x\")", "lastname": "Müller"},
@@ -141,7 +141,7 @@ def test_another_workspaces_export_is_not_found(stack, organiser, hostile_event)
 
 
 def test_the_export_shows_the_first_check_in_time_and_drops_it_when_annulled(stack, organiser):
-    from test_checkin import door, door_key, scan
+    from support.checkin import door, door_key, scan
 
     event_id = new_event(stack, organiser)
     _c, token = new_contact(stack, organiser, event_id, "door@example.com")

@@ -20,11 +20,11 @@ import uuid
 import boto3
 import pytest
 
-from events import sqs_event, sqs_record
-from test_checkin import book, guest, new_guest, scan, door_key
-from test_history import history, stream_records
-from test_import_kit import chunk_size, empty_queues, report, upload, workbook  # noqa: F401  (fixtures)
-from guest_helpers import new_event
+from support.events import sqs_event, sqs_record
+from support.checkin import book, door_key, guest, new_guest, scan
+from support.history import history, stream_records
+from support.import_kit import report, upload, workbook
+from support.guests import new_event
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -188,7 +188,7 @@ def journey(stack, organiser, delivery: Delivery) -> dict:
 
 
 def stack_door_stats(stack, key, event_id):
-    from test_checkin import door
+    from support.checkin import door
 
     status, stats, _ = door(stack, key["scope"], event_id, "GET", "/stats")
     assert status == 200, stats

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from events import http_event
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.events import http_event
+from support.guests import guest_call, new_contact, new_event, organiser_call, partition_items
 
 FORM = [
     {"id": "firstname", "required": True},
@@ -25,16 +25,6 @@ FORM = [
     {"id": "guests", "type": "number", "label": "Guests"},
 ]
 GOOD = {"firstname": "Ada", "consent": True}
-
-
-def _partition(stack, event_id: str, identifier: str) -> list[dict]:
-    """Every stored item of the contact's partition and the event's items, to compare before/after."""
-    ddb = boto3.client("dynamodb")
-    contacts = ddb.query(TableName=stack.physical("ContactsTable"), KeyConditionExpression="pk = :p",
-                         ExpressionAttributeValues={":p": {"S": f"C#{event_id}#{identifier}"}}, ConsistentRead=True)["Items"]
-    events = ddb.query(TableName=stack.physical("EventsTable"), KeyConditionExpression="pk = :p",
-                       ExpressionAttributeValues={":p": {"S": f"EVENT#{event_id}"}}, ConsistentRead=True)["Items"]
-    return sorted(contacts + events, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
 
 def _form_event(stack, organiser, **fields) -> str:
@@ -75,20 +65,20 @@ REFUSED_ANSWERS = {
 def test_a_booking_refused_for_its_answers_changes_nothing(stack, organiser, case):
     event_id = _form_event(stack, organiser, capacity=5)
     _c, token = new_contact(stack, organiser, event_id, "old@example.com", firstname="Old", lastname="Name")
-    before = _partition(stack, event_id, "old@example.com")
+    before = partition_items(stack, event_id, "old@example.com")
     status, body, _ = guest_call(stack, "book", token, body={**REFUSED_ANSWERS[case], "lastname": "Changed"})
     assert status == 422, body
-    assert _partition(stack, event_id, "old@example.com") == before
+    assert partition_items(stack, event_id, "old@example.com") == before
 
 
 def test_a_booking_over_the_limit_changes_nothing_neither_answers_nor_seats(stack, organiser):
     event_id = _form_event(stack, organiser, capacity=5)
     _c, token = new_contact(stack, organiser, event_id, "lim@example.com", lastname="Name")
     assert guest_call(stack, "book", token, body=GOOD)[0] == 201
-    before = _partition(stack, event_id, "lim@example.com")
+    before = partition_items(stack, event_id, "lim@example.com")
     status, body, _ = guest_call(stack, "book", token, body={**GOOD, "lastname": "Changed"})
     assert (status, body["error"]["code"]) == (409, "booking_limit")
-    assert _partition(stack, event_id, "lim@example.com") == before
+    assert partition_items(stack, event_id, "lim@example.com") == before
 
 
 @pytest.mark.parametrize("refusal", ["self_cancellation_disabled", "booking_not_found", "has_booking", "link_not_found"])
@@ -96,7 +86,7 @@ def test_refused_cancel_decline_and_unknown_links_change_nothing(stack, organise
     event_id = _form_event(stack, organiser, self_cancellation=refusal != "self_cancellation_disabled")
     _c, token = new_contact(stack, organiser, event_id, "ref@example.com")
     booking = guest_call(stack, "book", token, body=GOOD)[1]
-    before = _partition(stack, event_id, "ref@example.com")
+    before = partition_items(stack, event_id, "ref@example.com")
     if refusal == "has_booking":
         status, body, _ = guest_call(stack, "decline", token)
     elif refusal == "link_not_found":
@@ -105,7 +95,7 @@ def test_refused_cancel_decline_and_unknown_links_change_nothing(stack, organise
         bid = booking["booking_id"] if refusal == "self_cancellation_disabled" else "bk-other"
         status, body, _ = guest_call(stack, "cancel", token, booking_id=bid)
     assert body["error"]["code"] == refusal
-    assert _partition(stack, event_id, "ref@example.com") == before
+    assert partition_items(stack, event_id, "ref@example.com") == before
 
 
 def test_a_waitlisted_booking_keeps_the_answers_with_it(stack, organiser):

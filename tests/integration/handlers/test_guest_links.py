@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from guest_helpers import GUEST_ROUTES, guest_call, new_contact, new_event, organiser_call, token_of
+from support.guests import guest_call, GUEST_ROUTES, new_contact, new_event, organiser_call, token_of
 
 
 def test_token_is_256_bit_base64url_and_tables_hold_only_its_hash(stack, organiser):

@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
-from test_checkin import book, guest, new_event, new_guest
-from test_history import deliver, outbox, stream_records
+from support.checkin import book, guest, new_guest
+from support.guests import new_event
+from support.history import deliver, outbox, stream_records
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,84 +5,20 @@ from __future__ import annotations
 import random
 import uuid
 
-import boto3
 import pytest
 
-from events import dynamodb_record
-from test_checkin import booked_guest, book, contact, door, door_key, guest, new_event, new_guest, organiser_call, scan
+from support.events import dynamodb_record
+from support.history import deliver, history, journey, outbox, stream_records
+from support.checkin import booked_guest, contact, door, door_key, scan
+from support.guests import new_event
 
 
-def stream_records(stack, event_id: str) -> list[dict]:
-    """Every contacts-stream record of the event's partitions so far, as Lambda receives them."""
-    streams = boto3.client("dynamodbstreams")
-    arn = stack.physical("ContactsTable") and boto3.client("dynamodb").describe_table(
-        TableName=stack.physical("ContactsTable"))["Table"]["LatestStreamArn"]
-    out = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator, Limit=1000)
-            if not page["Records"]:
-                break
-            for r in page["Records"]:
-                if r["dynamodb"]["Keys"]["pk"]["S"].startswith(f"C#{event_id}#"):
-                    ddb = {**r["dynamodb"], "ApproximateCreationDateTime": r["dynamodb"]["ApproximateCreationDateTime"].timestamp()}
-                    out.append({**r, "dynamodb": ddb, "eventSourceARN": arn})
-            iterator = page.get("NextShardIterator")
-    return out
-
-
-def deliver(stack, records: list[dict], batch: int = 100) -> list[dict]:
-    failures = []
-    for start in range(0, len(records), batch):
-        failures += stack.invoke("HistoryFunction", {"Records": records[start:start + batch]})["batchItemFailures"]
-    return failures
-
-
-def history(stack, organiser, event_id, identifier) -> list[dict]:
-    status, body, _ = organiser_call(stack, organiser, "GET", f"/events/{event_id}/contacts/{identifier}/history",
-                                     "/events/{event_id}/contacts/{identifier}/history",
-                                     path_parameters={"event_id": event_id, "identifier": identifier})
-    assert status == 200, body
-    return body["history"]
-
-
-def outbox(stack, to: str) -> list[dict]:
-    from guestlist_local.outbox import sent_messages
-
-    return sent_messages(stack.endpoint_url, to=to)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def verified_sender(stack):
-    from guestlist_local.outbox import ensure_sender_verified
-
-    return ensure_sender_verified(stack.endpoint_url)
-
-
-def _journey(stack, organiser, manager: str):
-    """One guest through every status of the seed's list: open, accessed, waitlisted, unregistered, registered, attended."""
-    event_id = new_event(stack, organiser, capacity=1)
-    key = door_key(stack, organiser, event_id)
-    _, filler_token, filler = booked_guest(stack, organiser, event_id)  # takes the only seat
-    # the seed: an account manager must have an account
-    organiser_call(stack, organiser, "POST", "/accounts", "/accounts", body={"username": manager.split("@")[0], "email": manager})
-    identifier, token = new_guest(stack, organiser, event_id, firstname="Greta", lastname="Gast", account_manager=manager,
-                                  groups=["vip"])
-    assert guest(stack, "POST", token, "/visit")[0] == 200
-    waiting = book(stack, token)
-    assert waiting["status"] == "waitlisted"
-    assert guest(stack, "POST", token, f"/bookings/{waiting['booking_id']}/cancel", booking_id=waiting["booking_id"])[0] == 200
-    assert guest(stack, "POST", filler_token, f"/bookings/{filler['booking_id']}/cancel", booking_id=filler["booking_id"])[0] == 200
-    seat = book(stack, token)
-    assert seat["status"] == "confirmed"
-    assert scan(stack, key, seat["ticket_code"], nonce="j-1", device="door-7")[0] == 201
-    return event_id, key, identifier, token, seat
+pytestmark = pytest.mark.usefixtures("verified_sender")
 
 
 def test_a_guest_journey_leaves_one_entry_per_status_of_the_seed_list_with_cause(stack, organiser):
     manager = f"am-{uuid.uuid4().hex[:6]}@example.com"
-    event_id, key, identifier, token, seat = _journey(stack, organiser, manager)
+    event_id, key, identifier, token, seat = journey(stack, organiser, manager)
     assert deliver(stack, stream_records(stack, event_id)) == []
     entries = history(stack, organiser, event_id, identifier)
     assert [(e["old_status"], e["new_status"], e["cause"], e["cause_ref"]) for e in entries] == [
@@ -106,7 +42,7 @@ def test_a_guest_journey_leaves_one_entry_per_status_of_the_seed_list_with_cause
 
 def test_stream_records_replayed_twice_and_shuffled_give_the_same_history_counters_and_mails(stack, organiser):
     manager = f"am-{uuid.uuid4().hex[:6]}@example.com"
-    event_id, key, identifier, _, _ = _journey(stack, organiser, manager)
+    event_id, key, identifier, _, _ = journey(stack, organiser, manager)
     records = stream_records(stack, event_id)
     shuffled = records * 2
     random.Random(7).shuffle(shuffled)

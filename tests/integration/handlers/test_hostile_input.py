@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from events import http_event
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.events import http_event
+from support.guests import guest_call, new_contact, new_event, organiser_call
 
 ROOT = Path(__file__).resolve().parents[3]
 FIVE_MB = "x" * (5 * 1024 * 1024)

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from test_import_kit import (  # noqa: F401  (fixtures)
-    contacts_of,
-    counts_add_up,
-    create_event,
-    deliver_all,
-    empty_queues,
-    organiser_call,
-    queue_depth,
-    report,
-    run_import,
-    start,
-    upload,
-    workbook,
-)
-from test_import_report import _book
+from support.import_kit import contacts_of, counts_add_up, create_event, deliver_all, queue_depth, report, run_import, start, upload, workbook
+from support.guests import organiser_call
+from support.import_kit import book_by_link
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -35,7 +23,7 @@ def known_event(stack, organiser) -> str:
     event_id = create_event(stack, organiser)
     rep = run_import(stack, organiser, event_id, [HEADER] + KNOWN)
     assert rep["counts"]["created"] == 4, rep
-    _book(stack, event_id, "K-3")
+    book_by_link(stack, event_id, "K-3")
     return event_id
 
 

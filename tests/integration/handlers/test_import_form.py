@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from test_import_kit import contacts_of, create_event, organiser_call, run_import
+from support.import_kit import contacts_of, create_event, run_import
+from support.guests import organiser_call
 
 FORM = [
     {"id": "firstname"}, {"id": "email", "type": "email"},

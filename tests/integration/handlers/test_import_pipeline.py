@@ -5,19 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from test_import_kit import (  # noqa: F401  (fixtures)
-    chunk_size,
-    contacts_of,
-    counts_add_up,
-    create_event,
-    deliver_all,
-    empty_queues,
-    queue_depth,
-    report,
-    start,
-    upload,
-    workbook,
-)
+from support.import_kit import contacts_of, counts_add_up, create_event, deliver_all, queue_depth, report, start, upload, workbook
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

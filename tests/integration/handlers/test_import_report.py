@@ -8,20 +8,19 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from events import http_event
-from test_import_kit import (  # noqa: F401  (fixtures)
+from support.import_kit import (
+    book_by_link,
     contacts_of,
     counts_add_up,
     create_event,
     deliver_all,
-    empty_queues,
-    organiser_call,
     report,
     run_import,
     start,
     upload,
     workbook,
 )
+from support.guests import organiser_call
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -75,26 +74,12 @@ def test_worker_skips_are_in_the_report_and_its_xlsx(stack, organiser):
     assert (2, "A-1", "already_exists") in {(r[0], r[1], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)}
 
 
-def _book(stack, event_id: str, identifier: str, *, cancel: bool = False) -> None:
-    from guestlist.contacts import get_contact, personal_link
-
-    token = personal_link(get_contact(event_id, identifier)).split("/e/")[1].split("?")[0]
-    status, booking, _ = stack.http("GuestApiFunction", http_event("POST", f"/e/{token}/bookings", "/e/{token}/bookings",
-                                                                   path_parameters={"token": token}, body={}))
-    assert status == 201, booking
-    if cancel:
-        path = f"/e/{token}/bookings/{booking['booking_id']}/cancel"
-        status, body, _ = stack.http("GuestApiFunction", http_event("POST", path, "/e/{token}/bookings/{booking_id}/cancel",
-                                                                    path_parameters={"token": token, "booking_id": booking["booking_id"]}))
-        assert status == 200, body
-
-
 def test_delete_missing_deletes_absent_contacts_and_keeps_and_reports_those_with_bookings(stack, organiser):
     event_id = create_event(stack, organiser)
     ids = ["K-1", "K-2", "K-3", "K-4", "K-5", "K-6"]
     run_import(stack, organiser, event_id, [["Identifier", "E-Mail"]] + [[i, f"{i.lower()}@example.com"] for i in ids])
-    _book(stack, event_id, "K-3")
-    _book(stack, event_id, "K-4", cancel=True)  # a cancelled booking is still a booking
+    book_by_link(stack, event_id, "K-3")
+    book_by_link(stack, event_id, "K-4", cancel=True)  # a cancelled booking is still a booking
     # K-1 stays, K-2 is in the file on a skipped row (still named by the file): neither goes
     rep = run_import(stack, organiser, event_id, [["Identifier", "E-Mail"], ["K-1", "k1@example.com"], ["K-2", "broken@"]],
                      {"delete-missing": "true"})

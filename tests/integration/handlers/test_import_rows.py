@@ -6,21 +6,7 @@ import threading
 
 import pytest
 
-from test_import_kit import (  # noqa: F401  (fixtures)
-    chunk_size,
-    contacts_of,
-    counts_add_up,
-    create_event,
-    deliver,
-    deliver_all,
-    empty_queues,
-    queue_depth,
-    report,
-    run_import,
-    start,
-    upload,
-    workbook,
-)
+from support.import_kit import contacts_of, counts_add_up, create_event, deliver, deliver_all, queue_depth, report, run_import, start, upload, workbook
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -197,7 +183,7 @@ def test_dead_letter_of_a_chunk_that_was_counted_changes_nothing(stack, organise
 
     import boto3
 
-    from events import sqs_event, sqs_record
+    from support.events import sqs_event, sqs_record
 
     event_id = create_event(stack, organiser)
     import_id = start(stack, upload(stack, event_id, workbook(_rows(2))))

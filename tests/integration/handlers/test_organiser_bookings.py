@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.guests import guest_call, new_contact, new_event, organiser_call
 
 ROUTE = "/events/{event_id}/contacts/{identifier}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
+from support.guests import guest_call, new_contact, new_event, organiser_call
 
 
 def _contact_path(event_id, identifier):

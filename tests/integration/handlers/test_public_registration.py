@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from events import http_event
-from guest_helpers import guest_call, new_contact, new_event, token_of
-from test_guest_form import _partition
-from test_history import outbox
+from support.events import http_event
+from support.guests import guest_call, new_contact, new_event, token_of
+from support.guests import partition_items
+from support.history import outbox
 
 PRIVACY = "https://example.com/privacy"
 PUBLIC = [{"name": "Public", "public_registration": True}, "Staff"]
@@ -90,12 +90,12 @@ def test_a_known_email_gets_the_same_answer_no_second_contact_and_its_own_link(s
     event_id = new_event(stack, organiser, permission_groups=PUBLIC, privacy_url=PRIVACY)
     known = _address()
     _contact, token = new_contact(stack, organiser, event_id, known, email=known, firstname="Known", permission_group="Staff")
-    before = _partition(stack, event_id, known.lower())
+    before = partition_items(stack, event_id, known.lower())
     new_answer = _register(stack, event_id, {"email": _address(), "firstname": "Other"})
     known_answer = _register(stack, event_id, {"email": f"  {known.upper()} ", "firstname": "Intruder"})
     assert known_answer[:2] == new_answer[:2] == (202, new_answer[1])
     assert len(_contacts(stack, event_id)) == 2
-    after = _partition(stack, event_id, known.lower())
+    after = partition_items(stack, event_id, known.lower())
     assert [i for i in after if i["pk"]["S"].startswith("C#")] == [i for i in before if i["pk"]["S"].startswith("C#")]
     assert _mailed_token(stack, known) == token
 

@@ -16,21 +16,9 @@ import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
-from events import http_event
-from guest_helpers import guest_call, new_contact, new_event, organiser_call
-from test_import_kit import (  # noqa: F401  (fixtures)
-    chunk_size,
-    counts_add_up,
-    create_event,
-    deliver,
-    deliver_all,
-    empty_queues,
-    queue_depth,
-    report,
-    start,
-    upload,
-    workbook,
-)
+from support.events import http_event
+from support.guests import guest_call, new_contact, new_event, organiser_call
+from support.import_kit import counts_add_up, create_event, deliver, deliver_all, queue_depth, report, start, upload, workbook
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -222,7 +210,7 @@ def test_a_chunk_whose_counting_keeps_failing_is_dead_lettered_and_its_written_r
 
 
 def test_checkin_meeting_a_transaction_conflict_checks_in_once(stack, organiser, fake_time):
-    from test_checkin import booked_guest, door, door_key, scan
+    from support.checkin import booked_guest, door, door_key, scan
 
     event_id = new_event(stack, organiser)
     key = door_key(stack, organiser, event_id)

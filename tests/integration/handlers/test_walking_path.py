@@ -7,7 +7,7 @@ import io
 import boto3
 from openpyxl import Workbook
 
-from events import authorizer_event, http_event, s3_put, sqs_event, sqs_record
+from support.events import authorizer_event, http_event, s3_put, sqs_event, sqs_record
 
 
 def _organiser_call(stack, organiser, method, path, route, body=None, path_parameters=None, query=None):

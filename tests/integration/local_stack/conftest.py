@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import textwrap
 from pathlib import Path
 from typing import Any, Callable
@@ -12,6 +11,7 @@ import pytest
 
 from guestlist_local.stack import LocalStack
 from guestlist_local.template import load_raw
+from support.network import free_port
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -72,11 +72,6 @@ def lambda_handler(event, context):
 
 KIND = {"UpsertWorkerFunction": "sqs", "ImportFailuresFunction": "sqs_ok"}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_template(root: Path, tweak: Callable[[dict[str, Any]], None] | None = None) -> Path:

@@ -75,7 +75,7 @@ def test_a_port_in_use_is_a_clear_error_before_anything_starts(tmp_path):
     from guestlist_local.provision import PortInUseError
     from guestlist_local.stack import LocalStack
 
-    from .conftest import free_port
+    from support.network import free_port
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

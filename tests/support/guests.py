@@ -1,10 +1,12 @@
-"""Helpers shared by the guest-link tests: an event with contacts, and calls to the guest API."""
+"""Organiser and guest API calls: an event with contacts, the guest routes, a contact's stored items."""
 
 from __future__ import annotations
 
 import uuid
 
-from events import http_event
+import boto3
+
+from support.events import http_event
 
 
 def organiser_call(stack, organiser, method, path, route, body=None, path_parameters=None, query=None):
@@ -49,3 +51,13 @@ def guest_call(stack, name: str, token: str, *, body=None, booking_id="bk-none",
     path = route.replace("{token}", token).replace("{booking_id}", booking_id)
     return stack.http("GuestApiFunction", http_event(method, path, route, body=body if body is not None else default_body,
                                                      path_parameters=params, headers=headers, query=query))
+
+
+def partition_items(stack, event_id: str, identifier: str) -> list[dict]:
+    """Every stored item of the contact's partition and the event's items, to compare before/after."""
+    ddb = boto3.client("dynamodb")
+    contacts = ddb.query(TableName=stack.physical("ContactsTable"), KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": {"S": f"C#{event_id}#{identifier}"}}, ConsistentRead=True)["Items"]
+    events = ddb.query(TableName=stack.physical("EventsTable"), KeyConditionExpression="pk = :p",
+                       ExpressionAttributeValues={":p": {"S": f"EVENT#{event_id}"}}, ConsistentRead=True)["Items"]
+    return sorted(contacts + events, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))

@@ -1,4 +1,4 @@
-"""Shared steps of the import tests (no tests here): upload, deliver S3 and SQS like Lambda, read the report.
+"""Shared steps of the import tests: upload, deliver S3 and SQS like Lambda, read the report.
 
 Delivery follows the event source mapping: a batch of up to 10 messages, failed ones come back
 after their visibility timeout (made 0 here) and, past maxReceiveCount, moto moves them to the
@@ -7,15 +7,14 @@ dead-letter queue, which is delivered to the import-failures function.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import uuid
 
 import boto3
-import pytest
 from openpyxl import Workbook
 
-from events import http_event, s3_put, sqs_event, sqs_record
+from support.events import http_event, s3_put, sqs_event, sqs_record
+from support.guests import organiser_call
 
 
 def workbook(rows: list[list], *, sheets: int = 1) -> bytes:
@@ -30,12 +29,6 @@ def workbook(rows: list[list], *, sheets: int = 1) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def organiser_call(stack, organiser, method, path, route, body=None, path_parameters=None):
-    event = http_event(method, path, route, body=body, path_parameters=path_parameters,
-                       headers={"authorization": f"Bearer {organiser['key']}"}, authorizer=organiser["scope"])
-    return stack.http("OrganiserApiFunction", event)
 
 
 def create_event(stack, organiser, **fields) -> str:
@@ -130,6 +123,21 @@ def run_import(stack, organiser, event_id: str, rows: list[list], metadata: dict
     return report(stack, organiser, event_id, import_id)
 
 
+def book_by_link(stack, event_id: str, identifier: str, *, cancel: bool = False) -> None:
+    """Books a seat through the contact's personal link (and cancels it with cancel=True)."""
+    from guestlist.contacts import get_contact, personal_link
+
+    token = personal_link(get_contact(event_id, identifier)).split("/e/")[1].split("?")[0]
+    status, booking, _ = stack.http("GuestApiFunction", http_event("POST", f"/e/{token}/bookings", "/e/{token}/bookings",
+                                                                   path_parameters={"token": token}, body={}))
+    assert status == 201, booking
+    if cancel:
+        path = f"/e/{token}/bookings/{booking['booking_id']}/cancel"
+        status, body, _ = stack.http("GuestApiFunction", http_event("POST", path, "/e/{token}/bookings/{booking_id}/cancel",
+                                                                    path_parameters={"token": token, "booking_id": booking["booking_id"]}))
+        assert status == 200, body
+
+
 def contacts_of(event_id: str) -> dict[str, dict]:
     """Every contact item of the event, straight from the table (no API in between)."""
     from guestlist.models import ContactModel
@@ -144,27 +152,3 @@ def contacts_of(event_id: str) -> dict[str, dict]:
 def counts_add_up(rep: dict) -> bool:
     c = rep["counts"]
     return c["created"] + c["updated"] + c["skipped"] + c["failed"] == rep["rows_total"]
-
-
-@pytest.fixture
-def empty_queues(stack):
-    """Every test starts (and must end) with empty import queues, so it can count what it sent."""
-    sqs = boto3.client("sqs")
-    for name in ("WorkQueue", "WorkDeadLetterQueue", "ParkedQueue", "ReportQueue"):
-        url = stack.physical(name)
-        while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", []):
-            for m in got:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    yield
-
-
-@pytest.fixture
-def chunk_size(monkeypatch):
-    """Small chunks, so small files still make several chunks (and batches of chunks)."""
-    import guestlist.imports as imports
-
-    def set_size(n: int) -> None:
-        settings = dataclasses.replace(imports.get_settings(), import_chunk_size=n)
-        monkeypatch.setattr(imports, "get_settings", lambda: settings)
-
-    return set_size
