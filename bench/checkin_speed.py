@@ -237,7 +237,7 @@ def main() -> None:
     for e in history:
         extra = f"  note={e['note']} first={e['detail']['first']['device']}@{e['detail']['first']['scanned_at']}" \
                 f" second={e['detail']['second']['device']}@{e['detail']['second']['scanned_at']}" if e.get("note") else ""
-        print(f"  {e['changed_at']}  {str(e['old_status']):<12} -> {e['new_status']:<12} cause={e['cause']}:{e['cause_ref']}{extra}")
+        print(f"  {e['changed_at']}  {e['old_status']!s:<12} -> {e['new_status']:<12} cause={e['cause']}:{e['cause_ref']}{extra}")
     print("mails to am@example.com: " + "; ".join(m["subject"] for m in mails))
 
 

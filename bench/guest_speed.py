@@ -68,10 +68,16 @@ def main() -> None:
         session = requests.Session()
         health, view, html = [], [], []
         for i in range(args.requests):
-            t = time.perf_counter(); session.get(f"{api}/health"); health.append(time.perf_counter() - t)
-            t = time.perf_counter(); session.get(links[i % len(links)]); view.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            session.get(f"{api}/health")
+            health.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            session.get(links[i % len(links)])
+            view.append(time.perf_counter() - t)
         for i in range(min(args.requests, 300)):
-            t = time.perf_counter(); session.get(links[i % len(links)], headers={"Accept": "text/html"}); html.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            session.get(links[i % len(links)], headers={"Accept": "text/html"})
+            html.append(time.perf_counter() - t)
 
     print(f"DynamoDB calls per GET /e/{{token}} (warm): {per_resolution}  total {sum(per_resolution.values())}")
     print(f"DynamoDB calls per booking (empty form):    {per_booking}  total {sum(per_booking.values())}")

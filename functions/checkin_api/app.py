@@ -11,8 +11,8 @@ from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.checkin import (
-    Annulled,
     AnnulIn,
+    Annulled,
     BatchIn,
     BatchOut,
     CheckinOk,

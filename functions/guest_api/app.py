@@ -4,12 +4,14 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from public_registration import router as public_registration_router
 
 from guestlist import guest, unsubscribe
 from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
 from guestlist.observability import new_metrics, new_tracer
+from guestlist.retry import lambda_deadline
 from guestlist.schemas.guest import (
     GUEST_BODY_MAX_BYTES,
     Booking,
@@ -22,8 +24,6 @@ from guestlist.schemas.guest import (
     PageQuery,
     Unsubscribed,
 )
-from guestlist.retry import lambda_deadline
-from public_registration import router as public_registration_router
 
 logger = Logger()
 metrics = new_metrics()

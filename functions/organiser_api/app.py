@@ -2,11 +2,19 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from organiser_accounts import router as accounts_router
+from organiser_bookings import router as bookings_router
+from organiser_campaigns import router as campaigns_router
+from organiser_exports import router as exports_router
+from organiser_groups import router as groups_router
 
 from guestlist import accounts, contacts, events, history, imports, keys
 from guestlist.api import install_error_handlers, organiser_cause, organiser_workspace
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
+from guestlist.models import Cause, contact_pk
+from guestlist.observability import new_metrics, new_tracer
+from guestlist.retry import lambda_deadline
 from guestlist.schemas.accounts import Account, AccountCreate, AccountList, AccountsQuery
 from guestlist.schemas.contacts import (
     CheckinKeyCreate,
@@ -23,14 +31,6 @@ from guestlist.schemas.contacts import (
 )
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.schemas.imports import ImportList, ImportReport, ImportRequest, ImportUpload
-from guestlist.models import Cause, contact_pk
-from guestlist.observability import new_metrics, new_tracer
-from guestlist.retry import lambda_deadline
-from organiser_accounts import router as accounts_router
-from organiser_bookings import router as bookings_router
-from organiser_exports import router as exports_router
-from organiser_campaigns import router as campaigns_router
-from organiser_groups import router as groups_router
 
 logger = Logger()
 metrics = new_metrics()

@@ -1,6 +1,7 @@
 """Organiser API: account changes and the workspace's account groups (the seed's "groupes de comptes")."""
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from organiser_groups import no_content
 
 from guestlist import accounts
 from guestlist.api import organiser_workspace
@@ -15,7 +16,6 @@ from guestlist.schemas.account_groups import (
     AccountPatch,
     AccountView,
 )
-from organiser_groups import no_content
 
 router = Router()
 edge = Edge(router, tag="accounts")

@@ -2,13 +2,12 @@
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-
 from msgspec import UNSET
 
 from guestlist import events, groups
 from guestlist.api import SECURITY_HEADERS, organiser_cause, organiser_workspace
 from guestlist.edge import Edge
-from guestlist.schemas.groups import GroupIn, Group, GroupList, MembersIn, MembersOut
+from guestlist.schemas.groups import Group, GroupIn, GroupList, MembersIn, MembersOut
 
 router = Router()
 edge = Edge(router, tag="groups")

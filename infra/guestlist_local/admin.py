@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -200,9 +200,9 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 @workspace_app.command("create")
 def workspace_create(name: str = typer.Argument(..., help="The workspace's name."),
-                     workspace_id: Optional[str] = typer.Option(None, "--id", help="Its id (default: generated ws-…)."),
-                     stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-                     aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+                     workspace_id: str | None = typer.Option(None, "--id", help="Its id (default: generated ws-…)."),
+                     stack: str | None = StackOpt, region: str | None = RegionOpt,
+                     aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Create a workspace; prints its first organiser key, once (it is stored hashed)."""
     where = _run(target, stack, region, aws_endpoint, template)
     _run(where.apply)
@@ -218,8 +218,8 @@ def workspace_create(name: str = typer.Argument(..., help="The workspace's name.
 
 
 @workspace_app.command("list")
-def workspace_list(stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-                   aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+def workspace_list(stack: str | None = StackOpt, region: str | None = RegionOpt,
+                   aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """The workspaces."""
     where = _run(target, stack, region, aws_endpoint, template)
     _run(where.apply)
@@ -240,9 +240,9 @@ WorkspaceOpt = typer.Option(..., "--workspace", help="The workspace id.")
 
 
 @key_app.command("create")
-def key_create(workspace: str = WorkspaceOpt, label: Optional[str] = typer.Option(None, "--label", help="What the key is for."),
-               stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-               aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+def key_create(workspace: str = WorkspaceOpt, label: str | None = typer.Option(None, "--label", help="What the key is for."),
+               stack: str | None = StackOpt, region: str | None = RegionOpt,
+               aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Another organiser key of a workspace, printed once."""
     where = _run(target, stack, region, aws_endpoint, template)
     _run(where.apply)
@@ -258,8 +258,8 @@ def key_create(workspace: str = WorkspaceOpt, label: Optional[str] = typer.Optio
 
 
 @key_app.command("list")
-def key_list(workspace: str = WorkspaceOpt, stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-             aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+def key_list(workspace: str = WorkspaceOpt, stack: str | None = StackOpt, region: str | None = RegionOpt,
+             aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """A workspace's organiser keys (ids and labels; the keys themselves are not stored)."""
     where = _run(target, stack, region, aws_endpoint, template)
     _run(where.apply)
@@ -275,8 +275,8 @@ def key_list(workspace: str = WorkspaceOpt, stack: Optional[str] = StackOpt, reg
 
 @key_app.command("revoke")
 def key_revoke(key_id: str = typer.Argument(..., help="The key's id (guestlist admin key list)."), workspace: str = WorkspaceOpt,
-               stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-               aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+               stack: str | None = StackOpt, region: str | None = RegionOpt,
+               aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Revoke an organiser key: it stops working at once."""
     where = _run(target, stack, region, aws_endpoint, template)
     _run(where.apply)
@@ -330,7 +330,7 @@ def _peek(sqs, url: str, limit: int) -> list[dict]:
     for handle in handles:
         try:
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
-        except Exception:  # noqa: BLE001 - a stale handle of a message seen twice: it becomes visible anyway
+        except Exception:
             pass
     return list(seen.values())[:limit]
 
@@ -371,9 +371,9 @@ def _list_dlq(where: Target, queue: str | None, limit: int) -> list[dict]:
 
 
 @dlq_app.command("list")
-def dlq_list(queue: Optional[str] = QueueOpt, limit: int = typer.Option(20, "--limit", help="Messages shown per queue."),
-             stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-             aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+def dlq_list(queue: str | None = QueueOpt, limit: int = typer.Option(20, "--limit", help="Messages shown per queue."),
+             stack: str | None = StackOpt, region: str | None = RegionOpt,
+             aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Parked messages of every dead-letter and on-failure queue (what they are about, never their rows)."""
     where = _run(target, stack, region, aws_endpoint, template)
     queues = _run(_list_dlq, where, queue, limit)
@@ -507,9 +507,9 @@ def _redrive(where: Target, queue: str | None, limit: int, template: Path | None
 
 
 @dlq_app.command("redrive")
-def dlq_redrive(queue: Optional[str] = QueueOpt, limit: int = typer.Option(1000, "--limit", help="At most this many per queue."),
-                stack: Optional[str] = StackOpt, region: Optional[str] = RegionOpt,
-                aws_endpoint: str = EndpointOpt, template: Optional[Path] = TemplateOpt, json_output: bool = JsonOpt) -> None:
+def dlq_redrive(queue: str | None = QueueOpt, limit: int = typer.Option(1000, "--limit", help="At most this many per queue."),
+                stack: str | None = StackOpt, region: str | None = RegionOpt,
+                aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Send parked messages back to their source: a dead-letter queue's to the queue it came from, a failed
     stream batch to its function (re-read from the stream). Exit 1 when any message could not be redriven."""
     where = _run(target, stack, region, aws_endpoint, template)
@@ -536,7 +536,7 @@ def _empty_bucket(s3, bucket: str) -> int:
     paginator = s3.get_paginator("list_object_versions")
     try:
         pages = list(paginator.paginate(Bucket=bucket))
-    except Exception as exc:  # noqa: BLE001 - a bucket already gone is empty
+    except Exception as exc:
         if "NoSuchBucket" in str(exc):
             return 0
         raise
@@ -573,7 +573,7 @@ def _teardown(where: Target, purge: bool, wait: bool) -> dict:
 
 
 @app.command("teardown")
-def teardown(stack: str = typer.Option(..., "--stack", help="The deployed stack to delete."), region: Optional[str] = RegionOpt,
+def teardown(stack: str = typer.Option(..., "--stack", help="The deployed stack to delete."), region: str | None = RegionOpt,
              purge: bool = typer.Option(False, "--purge", help="Delete the tables too (all events, contacts, history)."),
              yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
              wait: bool = typer.Option(True, "--wait/--no-wait", help="Wait until CloudFormation has deleted the stack."),

@@ -6,7 +6,6 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Optional
 
 import requests
 import typer
@@ -59,8 +58,8 @@ def _path(event: str, campaign: str | None = None, suffix: str = "") -> str:
     return f"/events/{event}/campaigns" + (f"/{campaign}" if campaign else "") + suffix
 
 
-def _templates(templates: Optional[Path], lang: str, subject: Optional[str], body: Optional[str],
-               body_file: Optional[Path]) -> dict:
+def _templates(templates: Path | None, lang: str, subject: str | None, body: str | None,
+               body_file: Path | None) -> dict:
     if templates:
         try:
             return json.loads(templates.read_text(encoding="utf-8"))
@@ -88,18 +87,18 @@ def _summary(campaign: dict) -> None:
 def create(
     event: str = EVENT,
     name: str = typer.Option(..., "--name", help="The campaign's name."),
-    templates: Optional[Path] = typer.Option(None, "--templates", help='JSON file {"de": {"subject": ..., "body": ...}, ...}.'),
+    templates: Path | None = typer.Option(None, "--templates", help='JSON file {"de": {"subject": ..., "body": ...}, ...}.'),
     lang: str = typer.Option("en", "--lang", help="Language of --subject/--body."),
-    subject: Optional[str] = typer.Option(None, "--subject"),
-    body: Optional[str] = typer.Option(None, "--body", help="Jinja2: {{ firstname }}, {{ link }}, {{ event.start }} ..."),
-    body_file: Optional[Path] = typer.Option(None, "--body-file"),
+    subject: str | None = typer.Option(None, "--subject"),
+    body: str | None = typer.Option(None, "--body", help="Jinja2: {{ firstname }}, {{ link }}, {{ event.start }} ..."),
+    body_file: Path | None = typer.Option(None, "--body-file"),
     channel: str = typer.Option("email", "--channel", help="email, sms or email_or_sms."),
-    status: Optional[str] = typer.Option(None, "--status", help="Audience: contacts with this status."),
-    group: Optional[str] = typer.Option(None, "--group", help="Audience: contacts in this group."),
-    q: Optional[str] = typer.Option(None, "--q", help="Audience: contacts matching this text."),
-    permission_group: Optional[str] = typer.Option(None, "--permission-group"),
-    identifier: Optional[list[str]] = typer.Option(None, "--identifier", help="Audience: these contacts (repeatable)."),
-    api: str = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    status: str | None = typer.Option(None, "--status", help="Audience: contacts with this status."),
+    group: str | None = typer.Option(None, "--group", help="Audience: contacts in this group."),
+    q: str | None = typer.Option(None, "--q", help="Audience: contacts matching this text."),
+    permission_group: str | None = typer.Option(None, "--permission-group"),
+    identifier: list[str] | None = typer.Option(None, "--identifier", help="Audience: these contacts (repeatable)."),
+    api: str = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Create a draft and show who it reaches and who is left out."""
     audience = {k: v for k, v in {"status": status, "group": group, "q": q, "permission_group": permission_group,
@@ -111,7 +110,7 @@ def create(
 
 
 @app.command("list")
-def list_(event: str = EVENT, api: str = API, key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+def list_(event: str = EVENT, api: str = API, key: str | None = KEY, json_output: bool = JSON) -> None:
     """The event's campaigns."""
     found = Client(api, key).call("GET", _path(event))
     if json_output:
@@ -126,7 +125,7 @@ def list_(event: str = EVENT, api: str = API, key: Optional[str] = KEY, json_out
 
 @app.command()
 def show(campaign: str = typer.Argument(..., help="The campaign id."), event: str = EVENT, api: str = API,
-         key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+         key: str | None = KEY, json_output: bool = JSON) -> None:
     """Status, counts and every failure with its reason."""
     found = Client(api, key).call("GET", _path(event, campaign))
     print(json.dumps(found, indent=2, ensure_ascii=False)) if json_output else _summary(found)
@@ -134,8 +133,8 @@ def show(campaign: str = typer.Argument(..., help="The campaign id."), event: st
 
 @app.command()
 def recipients(campaign: str = typer.Argument(...), event: str = EVENT,
-               excluded: Optional[bool] = typer.Option(None, "--excluded/--included", help="Only those left out (or in)."),
-               api: str = API, key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+               excluded: bool | None = typer.Option(None, "--excluded/--included", help="Only those left out (or in)."),
+               api: str = API, key: str | None = KEY, json_output: bool = JSON) -> None:
     """The audience, each with its channel or why it is left out."""
     params = {} if excluded is None else {"excluded": str(excluded).lower()}
     found = Client(api, key).call("GET", _path(event, campaign, "/recipients"), params=params)
@@ -149,7 +148,7 @@ def recipients(campaign: str = typer.Argument(...), event: str = EVENT,
 @app.command()
 def preview(campaign: str = typer.Argument(...), event: str = EVENT,
             identifier: str = typer.Option(..., "--identifier", help="The contact to render for."),
-            api: str = API, key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+            api: str = API, key: str | None = KEY, json_output: bool = JSON) -> None:
     """One contact's message, rendered as it would be sent."""
     found = Client(api, key).call("GET", _path(event, campaign, "/preview"), params={"identifier": identifier})
     if json_output:
@@ -161,10 +160,10 @@ def preview(campaign: str = typer.Argument(...), event: str = EVENT,
 
 @app.command()
 def send(campaign: str = typer.Argument(...), event: str = EVENT,
-         at: Optional[str] = typer.Option(None, "--at", help="ISO time with offset: schedule instead of sending now."),
+         at: str | None = typer.Option(None, "--at", help="ISO time with offset: schedule instead of sending now."),
          wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the send with a progress bar."),
          timeout: float = typer.Option(600.0, "--timeout", help="Seconds to follow before giving up (the send goes on)."),
-         api: str = API, key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+         api: str = API, key: str | None = KEY, json_output: bool = JSON) -> None:
     """Send now (and follow it), or schedule it with --at."""
     client = Client(api, key)
     started = client.call("POST", _path(event, campaign, "/send"), body={"at": at} if at else {}, expect=(202,))
@@ -191,7 +190,7 @@ def send(campaign: str = typer.Argument(...), event: str = EVENT,
 
 
 @app.command()
-def cancel(campaign: str = typer.Argument(...), event: str = EVENT, api: str = API, key: Optional[str] = KEY,
+def cancel(campaign: str = typer.Argument(...), event: str = EVENT, api: str = API, key: str | None = KEY,
            json_output: bool = JSON) -> None:
     """Cancel a scheduled send (the campaign goes back to draft)."""
     found = Client(api, key).call("POST", _path(event, campaign, "/cancel"))

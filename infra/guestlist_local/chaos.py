@@ -17,9 +17,10 @@ import json
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 INTERNAL_AGENT = "guestlist-local-internal"
 
@@ -241,7 +242,7 @@ def install() -> None:
 
     original = DomainDispatcherApplication.__call__
 
-    def __call__(self, environ, start_response):  # noqa: N807 - the WSGI entry point
+    def __call__(self, environ, start_response):
         fault = fault_response(environ) if _current is not None else None
         if fault is None:
             return original(self, environ, start_response)

@@ -10,7 +10,6 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -22,14 +21,14 @@ console = Console()
 @app.command()
 def up(
     demo: bool = typer.Option(False, "--demo", help="Create a sample event, import a sample workbook, print links."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Keep tables, uploads and the link secret here across restarts."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Keep tables, uploads and the link secret here across restarts."),
     port: int = typer.Option(3000, "--port", help="Port of the HTTP API."),
     aws_port: int = typer.Option(4566, "--aws-port", help="Port of the AWS emulator (moto)."),
-    template: Optional[Path] = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
+    template: Path | None = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     chaos: float = typer.Option(0.0, "--chaos", min=0.0, max=1.0, help="Share of the functions' AWS calls that fail "
                                 "with DynamoDB conflicts, throttling or 5xx, as under real load (0.2 = one in five)."),
-    chaos_seed: Optional[int] = typer.Option(None, "--chaos-seed", help="Seed for --chaos: the same faults for the same calls."),
+    chaos_seed: int | None = typer.Option(None, "--chaos-seed", help="Seed for --chaos: the same faults for the same calls."),
 ) -> None:
     """Run the whole system on this machine until Ctrl-C."""
     from .provision import PortInUseError
@@ -95,7 +94,7 @@ def _block_until_signal() -> None:
 @app.command()
 def check(
     file: Path = typer.Argument(..., help="The workbook (.xlsx) to validate."),
-    mapping: Optional[str] = typer.Option(None, "--mapping", help="Column mapping as JSON."),
+    mapping: str | None = typer.Option(None, "--mapping", help="Column mapping as JSON."),
     json_output: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Validate a workbook exactly as an import would, without importing it."""
@@ -109,15 +108,15 @@ def import_(
     file: Path = typer.Argument(..., help="The workbook (.xlsx) to import."),
     event: str = typer.Option(..., "--event", help="The event to import into."),
     mode: str = typer.Option("upsert", "--mode", help="upsert (default), create or update."),
-    group: Optional[str] = typer.Option(None, "--group", help="Contact group to add every imported row to."),
-    permission_group: Optional[str] = typer.Option(None, "--permission-group", help="Permission group for every imported row."),
-    mapping: Optional[str] = typer.Option(None, "--mapping", help='Column mapping as JSON, e.g. \'{"E-Mail": "identifier"}\'.'),
+    group: str | None = typer.Option(None, "--group", help="Contact group to add every imported row to."),
+    permission_group: str | None = typer.Option(None, "--permission-group", help="Permission group for every imported row."),
+    mapping: str | None = typer.Option(None, "--mapping", help='Column mapping as JSON, e.g. \'{"E-Mail": "identifier"}\'.'),
     delete_missing: bool = typer.Option(False, "--delete-missing", help="Delete the event's contacts absent from the file (except those with bookings)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count against the event's contacts; write nothing (job ends 'checked')."),
     json_output: bool = typer.Option(False, "--json", help="Print exactly the import report as JSON."),
     api: str = typer.Option("http://127.0.0.1:3000", "--api", help="The running stack's HTTP API."),
     aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
-    key: Optional[str] = typer.Option(None, "--key", help="Organiser key (default: GUESTLIST_ADMIN_KEY)."),
+    key: str | None = typer.Option(None, "--key", help="Organiser key (default: GUESTLIST_ADMIN_KEY)."),
 ) -> None:
     """Import a workbook into an event of the running stack and follow the job to its end.
 
@@ -135,9 +134,9 @@ def import_(
 @app.command()
 def outbox(
     aws_endpoint: str = typer.Option("http://127.0.0.1:4566", "--aws-endpoint", help="The running stack's AWS emulator."),
-    to: Optional[str] = typer.Option(None, "--to", help="Only messages to this address or phone number."),
-    channel: Optional[str] = typer.Option(None, "--channel", help="Only 'email' or only 'sms'."),
-    raw: Optional[str] = typer.Option(None, "--raw", help="Print one mail's raw MIME (its id), exactly as sent."),
+    to: str | None = typer.Option(None, "--to", help="Only messages to this address or phone number."),
+    channel: str | None = typer.Option(None, "--channel", help="Only 'email' or only 'sms'."),
+    raw: str | None = typer.Option(None, "--raw", help="Print one mail's raw MIME (its id), exactly as sent."),
     json_output: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
 ) -> None:
     """Show the mails and SMS the running stack sent (guests and account managers), mails first."""
@@ -176,9 +175,9 @@ def outbox(
 
 @app.command()
 def openapi(
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the document here (default: print it)."),
-    server: Optional[str] = typer.Option(None, "--server", help="Base URL to put in `servers`, e.g. http://127.0.0.1:3000."),
-    template: Optional[Path] = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the document here (default: print it)."),
+    server: str | None = typer.Option(None, "--server", help="Base URL to put in `servers`, e.g. http://127.0.0.1:3000."),
+    template: Path | None = typer.Option(None, "--template", help="SAM template (default: ./template.yaml or the repository's)."),
 ) -> None:
     """Print the HTTP API's OpenAPI document, generated from the handlers' routes."""
     import json

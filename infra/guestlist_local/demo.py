@@ -25,7 +25,7 @@ def sample_workbook() -> bytes:
     ws = wb.active
     ws.title = "Gäste"
     ws.append(["Identifikator", "Vorname", "Nachname", "Firma", "Mobile", "Sprache", "PLZ"])
-    for i, guest in enumerate(SAMPLE_GUESTS):
+    for _i, guest in enumerate(SAMPLE_GUESTS):
         identifier, first, last, org, phone, lang, zip_code = guest
         ws.append([identifier, first, last, org, phone or None, lang, int(zip_code)])
     out = io.BytesIO()

@@ -293,7 +293,7 @@ def install() -> None:
     _install_s3()
     outer = DomainDispatcherApplication.__call__
 
-    def __call__(self, environ, start_response):  # noqa: N807 - the WSGI entry point
+    def __call__(self, environ, start_response):
         response = outer(self, environ, start_response)
         finish_request()  # the handler has run; the response has not left yet
         return response

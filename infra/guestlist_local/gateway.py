@@ -9,9 +9,10 @@ import re
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from guestlist.tokens import redact
@@ -199,7 +200,7 @@ class HttpGateway:
             "requestId": request_id,
             "routeKey": route.route_key,
             "stage": "$default",
-            "time": datetime.fromtimestamp(now, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "time": datetime.fromtimestamp(now, tz=UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now * 1000),
         }
         event: dict[str, Any] = {

@@ -11,7 +11,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 import typer
@@ -29,7 +29,7 @@ JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 class Client:
     """Bearer-authenticated JSON calls; an error answer ends the command with its code and message."""
 
-    def __init__(self, api: Optional[str], key: Optional[str]):
+    def __init__(self, api: str | None, key: str | None):
         import requests
 
         self.api = (api or os.environ.get("GUESTLIST_API") or "http://127.0.0.1:3000").rstrip("/")
@@ -93,7 +93,7 @@ def _filters(status, group, q, permission_group) -> dict:
 
 # ------------------------------------------------------------------ commands
 
-def events(api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON) -> None:
+def events(api: str | None = API, key: str | None = KEY, json_output: bool = JSON) -> None:
     """The workspace's events, with their seats."""
     client = Client(api, key)
     found = [client.call("GET", _path("events", e["event_id"])) for e in client.call("GET", "/events")["events"]]
@@ -110,11 +110,11 @@ contacts = typer.Typer(no_args_is_help=True, help="List, add, book and unregiste
 @contacts.command("list")
 def contacts_list(
     event: str = typer.Argument(..., help="The event."),
-    status: Optional[str] = typer.Option(None, "--status", help="open, accessed, registered, unregistered, waitlisted, attended"),
-    group: Optional[str] = typer.Option(None, "--group", help="Only this contact group."),
-    q: Optional[str] = typer.Option(None, "--q", help="Text in identifier, name, organisation or email."),
-    permission_group: Optional[str] = typer.Option(None, "--permission-group"),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    status: str | None = typer.Option(None, "--status", help="open, accessed, registered, unregistered, waitlisted, attended"),
+    group: str | None = typer.Option(None, "--group", help="Only this contact group."),
+    q: str | None = typer.Option(None, "--q", help="Text in identifier, name, organisation or email."),
+    permission_group: str | None = typer.Option(None, "--permission-group"),
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Every contact the filters select (all pages)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -144,7 +144,7 @@ def contacts_add(
     event: str = typer.Argument(...), identifier: str = typer.Argument(..., help="Email or another unique id."),
     field: list[str] = typer.Option([], "--field", "-f", help="A field as name=value (firstname=Anna); repeat."),
     group: list[str] = typer.Option([], "--group", "-g", help="A contact group; repeat."),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Add a contact; prints its personal link."""
     body: dict = {"identifier": identifier, **_pairs(field, "--field")}
@@ -162,7 +162,7 @@ def contacts_book(
     waitlist: bool = typer.Option(False, "--waitlist", help="Put the contact on the waitlist."),
     over_capacity: bool = typer.Option(False, "--over-capacity", help="Confirm beyond the capacity, on purpose."),
     answer: list[str] = typer.Option([], "--answer", "-a", help="A form answer as name=value; repeat."),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Book a contact as the organiser (confirmed, or waitlisted with --waitlist)."""
     body = {"status": "waitlisted" if waitlist else "confirmed", "answers": _pairs(answer, "--answer"),
@@ -177,7 +177,7 @@ def contacts_book(
 @contacts.command("unregister")
 def contacts_unregister(
     event: str = typer.Argument(...), identifier: str = typer.Argument(...),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Cancel every booking of a contact; its status becomes unregistered."""
     result = Client(api, key).call("POST", _path("events", event, "contacts", identifier, "unregister"))
@@ -188,12 +188,12 @@ def contacts_unregister(
 
 def groups(
     event: str = typer.Argument(...),
-    add: Optional[str] = typer.Option(None, "--add", help="Add contacts to this group (created if missing)."),
+    add: str | None = typer.Option(None, "--add", help="Add contacts to this group (created if missing)."),
     member: list[str] = typer.Option([], "--member", "-m", help="With --add: an identifier; repeat."),
-    status: Optional[str] = typer.Option(None, "--status", help="With --add and no --member: every contact with this status."),
-    in_group: Optional[str] = typer.Option(None, "--in-group", help="With --add and no --member: every contact of this group."),
-    q: Optional[str] = typer.Option(None, "--q", help="With --add and no --member: every contact matching this text."),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    status: str | None = typer.Option(None, "--status", help="With --add and no --member: every contact with this status."),
+    in_group: str | None = typer.Option(None, "--in-group", help="With --add and no --member: every contact of this group."),
+    q: str | None = typer.Option(None, "--q", help="With --add and no --member: every contact matching this text."),
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """The event's contact groups with their member counts; --add puts contacts into one."""
     client = Client(api, key)
@@ -213,12 +213,12 @@ def groups(
 
 def export(
     event: str = typer.Argument(...),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to save the file (default: EVENT-contacts.FORMAT)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where to save the file (default: EVENT-contacts.FORMAT)."),
     fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv."),
-    status: Optional[str] = typer.Option(None, "--status"), group: Optional[str] = typer.Option(None, "--group"),
-    q: Optional[str] = typer.Option(None, "--q"), permission_group: Optional[str] = typer.Option(None, "--permission-group"),
+    status: str | None = typer.Option(None, "--status"), group: str | None = typer.Option(None, "--group"),
+    q: str | None = typer.Option(None, "--q"), permission_group: str | None = typer.Option(None, "--permission-group"),
     timeout: float = typer.Option(900.0, "--timeout", help="Seconds to wait for the export."),
-    api: Optional[str] = API, key: Optional[str] = KEY, json_output: bool = JSON,
+    api: str | None = API, key: str | None = KEY, json_output: bool = JSON,
 ) -> None:
     """Export the event's contacts (with their personal links) and download the file."""
     import requests

@@ -202,7 +202,7 @@ class Provisioner:
             if queue.dead_letter_queue:  # a DLQ must exist before the queue that names it
                 if queue.dead_letter_queue not in by_arn:
                     raise RuntimeError(f"queue {logical_id}: dead-letter queue {queue.dead_letter_queue} is not in the template")
-                create_queue(by_arn[queue.dead_letter_queue].logical_id, chain + (logical_id,))
+                create_queue(by_arn[queue.dead_letter_queue].logical_id, (*chain, logical_id))
             url = sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)["QueueUrl"]
             physical[(logical_id, "Ref")] = url
             physical[(logical_id, "QueueUrl")] = url
@@ -242,4 +242,4 @@ def apply_environment(endpoint_url: str, topology: Topology) -> dict[str, str]:
     return env
 
 
-__all__ = ["ACCOUNT_ID", "Emulator", "PortInUseError", "Provisioner", "S3_EVENTS_QUEUE", "apply_environment", "client"]
+__all__ = ["ACCOUNT_ID", "S3_EVENTS_QUEUE", "Emulator", "PortInUseError", "Provisioner", "apply_environment", "client"]

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
@@ -24,7 +24,7 @@ _BUSY_POLL = 0.01
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
 
 
 class _Poller:
@@ -32,7 +32,7 @@ class _Poller:
 
     name = "poller"
 
-    def __init__(self, pump: "EventPump"):
+    def __init__(self, pump: EventPump):
         self.pump = pump
         self.runtime = pump.runtime
         self._stop = pump._stop
@@ -79,7 +79,7 @@ class _Poller:
 class S3Poller(_Poller):
     name = "s3"
 
-    def __init__(self, pump: "EventPump", queue_url: str):
+    def __init__(self, pump: EventPump, queue_url: str):
         super().__init__(pump)
         self.queue_url = queue_url
         self.sqs = client("sqs", pump.endpoint_url)
@@ -177,7 +177,7 @@ def _lambda_message_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 class SqsPoller(_Poller):
-    def __init__(self, pump: "EventPump", mapping: EventSourceMapping):
+    def __init__(self, pump: EventPump, mapping: EventSourceMapping):
         self.name = mapping.logical_id
         super().__init__(pump)
         self.mapping = mapping
@@ -289,7 +289,7 @@ class StreamPoller(_Poller):
     # moto writes an UpdateItem that creates an item as two INSERTs; wait this long for the second before delivering
     HOLD_SECONDS = 0.3
 
-    def __init__(self, pump: "EventPump", mapping: EventSourceMapping):
+    def __init__(self, pump: EventPump, mapping: EventSourceMapping):
         self.name = mapping.logical_id
         super().__init__(pump)
         self.mapping = mapping
@@ -512,7 +512,7 @@ class SchedulesPoller(_Poller):
 
     name = "schedules"
 
-    def __init__(self, pump: "EventPump"):
+    def __init__(self, pump: EventPump):
         from .schedules import SchedulePoller
 
         super().__init__(pump)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from .provision import client
@@ -33,7 +33,7 @@ def due_time(schedule: dict) -> datetime | None:
 def fire_due(endpoint_url: str, now: datetime | None = None) -> int:
     """Fire every due one-time schedule; returns how many fired."""
     scheduler, sqs = client("scheduler", endpoint_url), client("sqs", endpoint_url)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     fired = 0
     for summary in scheduler.list_schedules().get("Schedules", []):
         group = summary.get("GroupName") or "default"

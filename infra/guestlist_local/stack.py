@@ -27,7 +27,7 @@ def default_template_path() -> Path:
 
 class LocalStack:
     # moto keeps one state per process, and os.environ is per process too: one running stack per process
-    _running_in_process: "LocalStack | None" = None
+    _running_in_process: LocalStack | None = None
 
     def __init__(self, template_path: str | Path | None = None, *, host: str = "127.0.0.1", aws_port: int = 4566,
                  http_port: int = 3000, data_dir: str | Path | None = None,
@@ -68,7 +68,7 @@ class LocalStack:
             raise RuntimeError("the stack is not started")
         return self.topology.physical(logical_id)
 
-    def start(self, ready: bool = True) -> "LocalStack":
+    def start(self, ready: bool = True) -> LocalStack:
         """Everything up and the admin key registered; with ready=False, /health answers 503 (and chaos
         stays off) until mark_ready() - the CLI creates the demo data in between."""
         with self._lock:
@@ -120,7 +120,7 @@ class LocalStack:
             self.mark_ready()
         return self
 
-    def _open_data_dir(self, checkpoints: "durable.StreamCheckpoints") -> None:
+    def _open_data_dir(self, checkpoints: durable.StreamCheckpoints) -> None:
         """Replays the journal (or an old clean-stop snapshot), compacts it, and journals from now on."""
         assert self.data_dir is not None and self.topology is not None and self.pump is not None
         if not durable.replay(self.data_dir) and snapshot.restore(self.topology, self.endpoint_url, self.data_dir):
@@ -184,7 +184,7 @@ class LocalStack:
             raise RuntimeError("the stack is not started")
         return self.pump.wait_idle(timeout)
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> LocalStack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

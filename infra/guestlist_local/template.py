@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 STACK_NAME = "guestlist"
 ACCOUNT_ID = "123456789012"
@@ -287,7 +287,7 @@ def _default_name(logical_id: str) -> str:
 class Resolver:
     """Resolves Ref / Fn::GetAtt / Fn::Sub / Fn::Join / Fn::Select / Fn::Split with local physical names."""
 
-    PSEUDO = {
+    PSEUDO: ClassVar[dict[str, str | None]] = {
         "AWS::StackName": STACK_NAME,
         "AWS::AccountId": ACCOUNT_ID,
         "AWS::Region": REGION,
@@ -311,7 +311,7 @@ class Resolver:
                 raise TemplateError(f"unknown condition {name!r}")
             if name in _seen:
                 raise TemplateError(f"condition {name} refers to itself")
-            self._conditions[name] = self._truth(self.tt.conditions[name], _seen + (name,))
+            self._conditions[name] = self._truth(self.tt.conditions[name], (*_seen, name))
         return self._conditions[name]
 
     def _truth(self, node: Any, seen: tuple[str, ...]) -> bool:
@@ -563,7 +563,7 @@ def resolve_parameters(tt: TranslatedTemplate, overrides: dict[str, str] | None)
                 number = float(value)
             except ValueError:
                 raise TemplateError(f"parameter {name}: {value!r} is not a number") from None
-            if "MinValue" in spec and number < float(spec["MinValue"]) or "MaxValue" in spec and number > float(spec["MaxValue"]):
+            if ("MinValue" in spec and number < float(spec["MinValue"])) or ("MaxValue" in spec and number > float(spec["MaxValue"])):
                 raise TemplateError(f"parameter {name}: {value} is outside [{spec.get('MinValue')}, {spec.get('MaxValue')}]")
         if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
             raise TemplateError(f"parameter {name}: {value!r} is not one of {spec['AllowedValues']}")

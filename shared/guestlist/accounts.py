@@ -249,7 +249,7 @@ def add_account_group_members(workspace_id: str, name: str, usernames: list[str]
     result: dict = {"added": 0, "already": 0, "not_found": []}
     for username in dict.fromkeys(u.strip() for u in usernames if u.strip()):
         try:
-            retrying(lambda: AccountModel(*_key(workspace_id, username)).update(
+            retrying(lambda username=username: AccountModel(*_key(workspace_id, username)).update(
                 actions=[AccountModel.groups.add({name})],
                 condition=AccountModel.pk.exists() & ~AccountModel.groups.contains(name)), what="account group member")
             result["added"] += 1
@@ -266,7 +266,7 @@ def add_account_group_members(workspace_id: str, name: str, usernames: list[str]
 
 def remove_account_group_member(workspace_id: str, name: str, username: str) -> None:
     try:
-        retrying(lambda: AccountModel(*_key(workspace_id, username)).update(
+        retrying(lambda username=username: AccountModel(*_key(workspace_id, username)).update(
             actions=[AccountModel.groups.delete({name})], condition=AccountModel.pk.exists()), what="account group member")
     except UpdateError as exc:
         if condition_failed(exc):

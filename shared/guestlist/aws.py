@@ -7,8 +7,8 @@ against AWS and the local stack.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache, lru_cache
 
 import boto3
 from botocore.config import Config
@@ -19,7 +19,7 @@ from .settings import get_settings
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str):
     return boto3.client(service, config=_CONFIG)
 

@@ -8,7 +8,8 @@ bookings never exceed capacity and nothing is read-modify-written without a cond
 from __future__ import annotations
 
 import secrets
-from typing import Callable, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -16,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from .clock import now_iso
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
-from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, CONTACT_SK, EventModel, GroupSeatModel, plain
+from .models import BOOKING_SK_PREFIX, CONTACT_SK, BookingModel, Cause, ContactModel, EventModel, GroupSeatModel, plain
 from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .status import derive_status

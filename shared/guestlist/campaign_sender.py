@@ -55,7 +55,7 @@ def _current(campaign_id: str, event_id: str, send_id: str) -> CampaignModel | N
 def load_plan(campaign: CampaignModel, send_id: str) -> dict | None:
     try:
         body, _ = aws.get_object(plan_key(campaign.campaign_id, send_id))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if "NoSuchKey" in str(exc) or "404" in str(exc) or "Not Found" in str(exc):
             return None
         raise
@@ -125,7 +125,7 @@ class Outcomes:
                            "excluded": self.excluded}, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str | None) -> "Outcomes":
+    def from_json(cls, text: str | None) -> Outcomes:
         data = json.loads(text or "{}")
         return cls(list(data.get("sent") or []), dict(data.get("failed") or {}), list(data.get("unconfirmed") or []),
                    dict(data.get("excluded") or {}))
@@ -159,7 +159,7 @@ def release(campaign_id: str, identifier: str, attempt: str) -> None:
     try:
         retrying(lambda: CampaignSendModel(pk=f"SEND#{campaign_id}#{identifier}").delete(
             condition=CampaignSendModel.attempt == attempt), what="send marker")
-    except Exception as exc:  # noqa: BLE001 - a marker we cannot release stays: unconfirmed, never twice
+    except Exception as exc:
         if not condition_failed(exc):
             raise
 
@@ -252,7 +252,7 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
             for future in futures:
                 try:
                     results.append(future.result())
-                except BaseException as exc:  # noqa: BLE001 - record the others before it goes up
+                except BaseException as exc:
                     crash = crash or exc
             for identifier, state, reason in results:
                 if state == "sent":

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InvalidRequest
 from .fields import PROFILE_FIELDS
@@ -70,7 +71,7 @@ def _check_ast(source: str, field: str) -> None:
         if isinstance(node, nodes.Filter) and node.name in ("attr", "map", "selectattr", "rejectattr", "groupby", "sort"):
             # filters that look attributes up by a name given as text: the sandbox would stop them, we refuse them
             raise _refuse(field, f"the {node.name!r} filter is not available in campaign templates", "unsafe_template")
-    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+    for _node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
         raise _refuse(field, "templates cannot include or import other templates", "unsafe_template")
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -218,8 +219,7 @@ def render_for(campaign: CampaignModel, event: EventModel, contact: ContactModel
     from .settings import get_settings
 
     return mail.Mail(to=address, subject=rendered.subject, text=rendered.text, html=rendered.html, sender=sender,
-                     headers=mail.unsubscribe_headers(unsubscribe_url)
-                     + (("X-Campaign-Id", campaign.campaign_id),),
+                     headers=(*mail.unsubscribe_headers(unsubscribe_url), ("X-Campaign-Id", campaign.campaign_id)),
                      configuration_set=get_settings().ses_configuration_set or None)
 
 
@@ -252,10 +252,10 @@ def _parse_at(at: str) -> datetime:
         raise InvalidRequest("invalid_field", "field 'at': an ISO-8601 date-time with offset", {"field": "at"}) from None
     if moment.tzinfo is None:
         raise InvalidRequest("invalid_field", "field 'at': needs a UTC offset, e.g. +01:00", {"field": "at"})
-    if moment.astimezone(timezone.utc) < utcnow() + SCHEDULE_MIN_LEAD:
+    if moment.astimezone(UTC) < utcnow() + SCHEDULE_MIN_LEAD:
         raise InvalidRequest("invalid_field", "field 'at': must be at least a minute in the future (omit it to send now)",
                              {"field": "at"})
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def plan_message(campaign: CampaignModel, send_id: str) -> dict:
@@ -331,7 +331,7 @@ def cancel(event: EventModel, campaign_id: str) -> CampaignModel:
     if name:
         try:
             aws.client("scheduler").delete_schedule(Name=name)
-        except Exception as exc:  # noqa: BLE001 - already fired or gone: the send id guards the plan
+        except Exception as exc:
             if "ResourceNotFound" not in type(exc).__name__ and "ResourceNotFound" not in str(exc):
                 raise
     return campaign

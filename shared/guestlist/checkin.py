@@ -22,7 +22,7 @@ import re
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -143,7 +143,7 @@ class Scan:
     scanned_at: str  # UTC, ISO-8601 with milliseconds and Z: sorts in time order
 
     @classmethod
-    def parse(cls, body: dict, *, received_at: str, new_nonce=lambda: uuid.uuid4().hex) -> "Scan":
+    def parse(cls, body: dict, *, received_at: str, new_nonce=lambda: uuid.uuid4().hex) -> Scan:
         """A scan from request JSON, or InvalidRequest naming the field."""
         code = body.get("code")
         if not isinstance(code, str) or not code.strip():
@@ -174,7 +174,7 @@ def parse_time(value: object, name: str) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _shard(value: str, shards: int) -> int:
@@ -448,7 +448,7 @@ def _one(event_id: str, scan: Scan, received_at: str, index: int) -> BatchItem:
 def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | None = None,
                   window: timedelta = ANNUL_WINDOW) -> BookingModel:
     """The device that scanned undoes a mistaken check-in within the window; one transaction."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     try:
         claim = CheckinNonceModel.get(nonce_key(event_id, nonce), "NONCE", consistent_read=True)
     except CheckinNonceModel.DoesNotExist:

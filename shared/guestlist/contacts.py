@@ -6,9 +6,10 @@ the contact item (see status.py) and changes of it reach the history through the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, Iterator, TypeVar
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -34,7 +35,6 @@ from .secret import link_secret
 from .settings import get_settings
 from .status import Status
 from .tokens import digest, link_token, looks_like_token, open_cursor, sign_cursor
-
 
 T = TypeVar("T")
 
@@ -407,7 +407,7 @@ def delete_contact(event_id: str, workspace_id: str, identifier: str, cause: Cau
     try:
         retrying(lambda: contact.delete(condition=(ContactModel.confirmed_count == 0) & (ContactModel.waitlisted_count == 0)),
                  what="contact deletion")
-    except Exception as exc:  # noqa: BLE001 - a booking arrived meanwhile
+    except Exception as exc:
         if condition_failed(exc):
             raise Conflict("has_bookings", "the contact has a booking; cancel it first") from exc
         raise

@@ -12,8 +12,9 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import msgspec

@@ -40,26 +40,27 @@ def _clean(fields: dict, *, creating: bool) -> dict:
         try:
             ZoneInfo(str(out["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest("invalid_field", f"field 'timezone': unknown time zone {out['timezone']!r}", {"field": "timezone"})
+            raise InvalidRequest("invalid_field", f"field 'timezone': unknown time zone {out['timezone']!r}",
+                                 {"field": "timezone"}) from None
     for name in ("start", "end"):
         if out.get(name) is not None:
             try:
                 parsed = datetime.fromisoformat(str(out[name]))
             except ValueError:
-                raise InvalidRequest("invalid_field", f"field {name!r}: not an ISO-8601 date-time", {"field": name})
+                raise InvalidRequest("invalid_field", f"field {name!r}: not an ISO-8601 date-time", {"field": name}) from None
             if parsed.tzinfo is None:
                 raise InvalidRequest("invalid_field", f"field {name!r}: needs a UTC offset, e.g. +01:00", {"field": name})
     if out.get("start") and out.get("end") and datetime.fromisoformat(out["end"]) < datetime.fromisoformat(out["start"]):
         raise InvalidRequest("invalid_field", "field 'end' is before 'start'", {"field": "end"})
     if "languages" in out:
         langs = out["languages"]
-        if not isinstance(langs, list) or not langs or any(l not in LANGUAGES for l in langs):
+        if not isinstance(langs, list) or not langs or any(lang not in LANGUAGES for lang in langs):
             raise InvalidRequest("invalid_field", f"field 'languages': a non-empty list of {', '.join(LANGUAGES)}", {"field": "languages"})
     if "default_language" in out and out["default_language"] not in LANGUAGES:
         raise InvalidRequest("invalid_field", f"field 'default_language': one of {', '.join(LANGUAGES)}", {"field": "default_language"})
-    if out.get("capacity") is not None:
-        if not isinstance(out["capacity"], int) or isinstance(out["capacity"], bool) or out["capacity"] < 0:
-            raise InvalidRequest("invalid_field", "field 'capacity': a whole number >= 0, or null for unlimited", {"field": "capacity"})
+    if out.get("capacity") is not None and (
+            not isinstance(out["capacity"], int) or isinstance(out["capacity"], bool) or out["capacity"] < 0):
+        raise InvalidRequest("invalid_field", "field 'capacity'': a whole number >= 0, or null for unlimited", {"field": "capacity"})
     if "max_bookings_per_contact" in out:
         value = out["max_bookings_per_contact"]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -155,7 +156,7 @@ def _storage_actions(fields: dict, event: EventModel | None) -> tuple[dict, list
     warnings: list[dict] = []
     texts = dict(_loads(event.texts_json, {})) if event is not None else {}
     texts_touched = False
-    for key, limit in _LOCALISED.items():
+    for key, _limit in _LOCALISED.items():
         if key not in fields:
             continue
         value = fields[key]
@@ -259,8 +260,8 @@ def list_events(workspace_id: str) -> list[dict]:
 
 def _check_whole(event: EventModel, fields: dict) -> None:
     """PATCH validates the event it would leave behind, not only the fields it was given."""
-    start = fields["start"] if "start" in fields else event.start
-    end = fields["end"] if "end" in fields else event.end
+    start = fields.get("start", event.start)
+    end = fields.get("end", event.end)
     if start and end and datetime.fromisoformat(end) < datetime.fromisoformat(start):
         field = "end" if "end" in fields else "start"
         raise InvalidRequest("invalid_field", f"field {field!r}: the event would end ({end}) before it starts ({start})",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # Characters XML 1.0 cannot carry (openpyxl refuses them): dropped from xlsx cells.
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -70,14 +71,14 @@ def export_json(event_id: str, export_id: str, *, now: datetime | None = None) -
 
 def _expired(job: ExportJobModel, now: datetime | None) -> bool:
     finished = datetime.fromisoformat((job.finished_at or job.created_at).replace("Z", "+00:00"))
-    return (now or datetime.now(timezone.utc)) - finished > KEEP
+    return (now or datetime.now(UTC)) - finished > KEEP
 
 
 def _exists(key: str) -> bool:
     try:
         aws.head_object(key)
         return True
-    except Exception as exc:  # noqa: BLE001 - botocore's 404 on HEAD has no specific class
+    except Exception as exc:
         if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return False
         raise

@@ -23,7 +23,7 @@ def _meta_text(value: str) -> str:
     if value and "=?" in value:
         try:
             return str(make_header(decode_header(value)))
-        except Exception:  # noqa: BLE001 - not an encoded word after all: keep the text
+        except Exception:
             return value
     return value
 
@@ -43,7 +43,7 @@ class ImportOptions:
     dry_run: bool = False  # validate and count against the event's contacts, write nothing (job ends `checked`)
 
     @classmethod
-    def from_metadata(cls, metadata: dict) -> "ImportOptions":
+    def from_metadata(cls, metadata: dict) -> ImportOptions:
         """S3 user metadata (names lower-cased by S3) to options; a bad or unknown option fails the import."""
         meta = {}
         for name, value in (metadata or {}).items():

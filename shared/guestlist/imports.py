@@ -17,8 +17,8 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Callable, Iterable
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -551,7 +551,7 @@ def process_chunk(message: dict, *, dead_letter_reason: str | None = None) -> di
     for r, future in zip(rows, futures):
         try:
             outcome = future.result()  # the first row that raised fails the chunk
-        except Exception as exc:  # noqa: BLE001 - a row the last run cannot write either is reported, not retried
+        except Exception as exc:
             if dead_letter_reason is None or is_transient(exc):
                 raise
             outcome = _unwritable(dead_letter_reason)
@@ -591,7 +591,7 @@ def record_dead_chunk(message: dict, reason: str) -> None:
     try:
         process_chunk(message, dead_letter_reason=reason)
         return
-    except Exception as exc:  # noqa: BLE001 - transient faults propagate; the rest fail the rows below
+    except Exception as exc:
         if is_transient(exc):
             raise
     import_id, index = message["import_id"], int(message["chunk"])
@@ -785,7 +785,7 @@ def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[d
     kept = []
     for contact in contacts:
         try:
-            retrying(lambda: run([contact]), what="delete-missing")
+            retrying(lambda contact=contact: run([contact]), what="delete-missing")
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise

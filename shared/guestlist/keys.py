@@ -30,7 +30,7 @@ class Scope:
         return {"kind": self.kind, "workspace_id": self.workspace_id, "key_id": self.key_id, "event_id": self.event_id or ""}
 
     @classmethod
-    def from_context(cls, context: dict) -> "Scope":
+    def from_context(cls, context: dict) -> Scope:
         return cls(kind=context.get("kind", ""), workspace_id=context.get("workspace_id", ""),
                    key_id=context.get("key_id", ""), event_id=context.get("event_id") or None)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
-from functools import lru_cache
-from typing import Callable, Union
+from functools import cache
 
 from botocore.exceptions import (
     ClientError,
@@ -109,7 +109,7 @@ class Sms:
     kind: str = "Transactional"  # SNS SMSType: Transactional | Promotional
 
 
-Message = Union[Mail, Sms]
+Message = Mail | Sms
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def classify(exc: BaseException) -> SendError:
     raise exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(service: str):
     """SES v2 / SNS without botocore's own retries: `send_with_backoff` owns the retry budget."""
     import boto3
@@ -220,7 +220,7 @@ def send_mail(mail: Mail, *, client=None) -> Sent:
         request["ConfigurationSetName"] = mail.configuration_set
     try:
         response = (client or _client("sesv2")).send_email(**request)
-    except Exception as exc:  # noqa: BLE001 - classify re-raises what it does not know
+    except Exception as exc:
         raise classify(exc) from exc
     return Sent("email", response["MessageId"])
 
@@ -231,7 +231,7 @@ def send_sms(sms: Sms, *, client=None) -> Sent:
         response = (client or _client("sns")).publish(
             PhoneNumber=sms.to, Message=text,
             MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": sms.kind}})
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise classify(exc) from exc
     return Sent("sms", response["MessageId"])
 

@@ -7,8 +7,8 @@ never carry a personal link or its token, nor a ticket code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import mail
 from .history import HistoryEntry

@@ -7,7 +7,8 @@ authorizer's refusals (401, 403, in API Gateway's own shape) are added per route
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import msgspec
 

@@ -24,8 +24,8 @@ from .contacts import _new_contact, load_state_by_pk, personal_link
 from .errors import InvalidRequest, NotFound, TooManyRequests
 from .events import event_form, get_event, public_group
 from .fields import normalise_email, normalise_identifier
-from .retry import CONDITION_FAILED, cancellation_codes, condition_failed, retrying
 from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, EventModel, RateLimitModel, contact_pk
+from .retry import CONDITION_FAILED, cancellation_codes, condition_failed, retrying
 from .secret import link_secret
 from .settings import get_settings
 from .tokens import digest, ticket_code
@@ -131,7 +131,7 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
             return None  # no seat (the event's or the group's): waitlisted instead
 
     for seated in (True, False):
-        outcome = retrying(lambda: attempt(seated), what="public registration")
+        outcome = retrying(lambda seated=seated: attempt(seated), what="public registration")
         if outcome is not None:
             return outcome
     return "existing"

@@ -24,8 +24,9 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from .errors import Busy
 
@@ -206,7 +207,7 @@ def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable
     while True:
         try:
             return operation()
-        except Exception as exc:  # noqa: BLE001 - classified below, re-raised unless transient
+        except Exception as exc:
             if not is_retryable(exc):
                 raise
             reason = _reason(exc)

@@ -40,7 +40,7 @@ class Settings:
     registration_window_seconds: int = 600
 
     @classmethod
-    def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
+    def from_env(cls, env: os._Environ | dict | None = None) -> Settings:
         env = os.environ if env is None else env
         missing = [name for name in _REQUIRED if not env.get(name)]
         if missing:

@@ -9,7 +9,8 @@ gets a short SMS with the link; a contact with neither gets nothing (`compose` -
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .mail import Attachment, Mail, Message, Sms
 

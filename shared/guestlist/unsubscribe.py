@@ -39,7 +39,7 @@ def _stream(key: bytes, tag: bytes, length: int) -> bytes:
 def seal(secret: bytes, event_id: str, identifier: str) -> str:
     """The unsubscribe token of one contact (the same every time: mails can be rebuilt)."""
     mac_key, enc_key = _keys(secret)
-    plain = f"{event_id}\x1f{identifier}".encode("utf-8")
+    plain = f"{event_id}\x1f{identifier}".encode()
     tag = hmac.new(mac_key, plain, hashlib.sha256).digest()[:_TAG]
     sealed = bytes(a ^ b for a, b in zip(plain, _stream(enc_key, tag, len(plain))))
     return base64.urlsafe_b64encode(tag + sealed).rstrip(b"=").decode()

@@ -7,9 +7,7 @@ import subprocess
 
 import boto3
 import requests
-
 from conftest import GUESTLIST, ROOT, wait_for
-
 
 
 def admin(running, *args: str, ok: bool = True) -> subprocess.CompletedProcess:

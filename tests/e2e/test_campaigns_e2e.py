@@ -8,11 +8,10 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-
 from conftest import wait_for
 
 GUESTLIST = Path(sys.executable).parent / "guestlist"
@@ -70,7 +69,7 @@ def test_confirmation_campaign_unsubscribe_and_a_scheduled_reminder_over_http(ru
     # a reminder scheduled a minute ahead goes out when the local stack's scheduler fires it
     reminder = cli(running, "create", "-e", event_id, "--name", "Reminder", "--templates", str(templates))
     assert reminder["recipients"]["total"] == 2 and reminder["recipients"]["excluded"]["unsubscribed"] == 1
-    at = (datetime.now(timezone.utc) + timedelta(seconds=65)).replace(microsecond=0).isoformat()
+    at = (datetime.now(UTC) + timedelta(seconds=65)).replace(microsecond=0).isoformat()
     assert cli(running, "send", reminder["campaign_id"], "-e", event_id, "--at", at)["status"] == "scheduled"
     done = wait_for(lambda: (c := cli(running, "show", reminder["campaign_id"], "-e", event_id))["status"] == "sent" and c,
                     timeout=240, every=2.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import requests
-
 from conftest import wait_for
 
 

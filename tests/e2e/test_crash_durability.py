@@ -8,9 +8,8 @@ import signal
 
 import boto3
 import requests
-from openpyxl import Workbook
-
 from conftest import start_stack, stop_stack, wait_for
+from openpyxl import Workbook
 
 ROWS = 300
 T = 60  # seconds per request: the machine running the tests may be loaded (the test is about outcomes)

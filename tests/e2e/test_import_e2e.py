@@ -6,9 +6,9 @@ import json
 import subprocess
 
 import requests
+from conftest import GUESTLIST, ROOT
 from openpyxl import Workbook
 
-from conftest import GUESTLIST, ROOT
 from support.network import free_port
 
 

@@ -8,8 +8,8 @@ import subprocess
 import time
 
 import requests
-
 from conftest import GUESTLIST, ROOT, stop_stack
+
 from support.network import free_port
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from conftest import start_stack, stop_stack
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

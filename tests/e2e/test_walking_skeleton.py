@@ -6,9 +6,8 @@ import io
 
 import boto3
 import requests
-from openpyxl import Workbook
-
 from conftest import wait_for
+from openpyxl import Workbook
 
 TERMINAL = ("completed", "completed_with_errors", "failed")
 

@@ -50,7 +50,7 @@ def door_key(stack, organiser, event_id) -> dict:
 
 
 def authorize(stack, key, route_key, event_id, extra_params=None):
-    method, route = route_key.split(" ", 1)
+    _method, route = route_key.split(" ", 1)
     params = {"event_id": event_id, **(extra_params or {})}
     path = route.replace("{event_id}", event_id)
     for name, value in (extra_params or {}).items():

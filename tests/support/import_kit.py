@@ -94,7 +94,7 @@ def deliver(stack, queue_logical: str, function_logical: str, *, twice: bool = F
 def _invoke_batch(stack, function_logical: str, records: list[dict]) -> dict:
     try:
         return stack.invoke(function_logical, sqs_event(*records))
-    except Exception:  # noqa: BLE001 - Lambda: a function error returns the whole batch to the queue
+    except Exception:
         return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records]}
 
 

@@ -139,7 +139,7 @@ def test_form_posts_are_validated_like_json():
 @pytest.mark.parametrize("query, field", [({"limit": "-1"}, "limit"), ({"limit": "501"}, "limit"), ({"limit": "ten"}, "limit"),
                                           ({"status": "bogus"}, "status"), ({"colour": "red"}, "colour")])
 def test_query_parameters_out_of_range_or_unknown_are_422_naming_them(query, field):
-    status, code, named = error_of(call(method="GET", path="/things", query=query))
+    status, _code, named = error_of(call(method="GET", path="/things", query=query))
     assert (status, named) == (422, field)
 
 

@@ -16,12 +16,12 @@ Username = Annotated[str, Meta(min_length=1, max_length=64)]
 class AccountPatch(Struct, forbid_unknown_fields=True):
     """Absent fields stay; `null` clears one. The username is the key and cannot change."""
 
-    email: Annotated[str, Meta(max_length=254)] | None | UnsetType = UNSET
-    firstname: Name | None | UnsetType = UNSET
-    lastname: Name | None | UnsetType = UNSET
-    language: PlatformLanguage | None | UnsetType = UNSET
-    gender: Gender | None | UnsetType = UNSET
-    groups: Annotated[list[RequiredName], Meta(max_length=100)] | None | UnsetType = UNSET
+    email: Annotated[str, Meta(max_length=254)] | UnsetType | None = UNSET
+    firstname: Name | UnsetType | None = UNSET
+    lastname: Name | UnsetType | None = UNSET
+    language: PlatformLanguage | UnsetType | None = UNSET
+    gender: Gender | UnsetType | None = UNSET
+    groups: Annotated[list[RequiredName], Meta(max_length=100)] | UnsetType | None = UNSET
 
 
 class AccountView(Struct):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -16,34 +16,34 @@ Email = Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"
 class ContactFields(Struct, forbid_unknown_fields=True):
     """The predefined fields (seed: "identifiants prédéfinis"); form answers go in `custom`."""
 
-    title: Name | None | UnsetType = UNSET
-    function: Name | None | UnsetType = UNSET
-    firstname: Name | None | UnsetType = UNSET
-    lastname: Name | None | UnsetType = UNSET
-    organization: Name | None | UnsetType = UNSET
-    phone_mobile: Name | None | UnsetType = UNSET
-    image: Answer | None | UnsetType = UNSET
-    job_title: Name | None | UnsetType = UNSET
-    badge_info: Answer | None | UnsetType = UNSET
-    email: Email | None | UnsetType = UNSET
-    street: Name | None | UnsetType = UNSET
-    zip: Name | None | UnsetType = UNSET
-    city: Name | None | UnsetType = UNSET
-    language: Name | None | UnsetType = UNSET
-    account_manager: Name | None | UnsetType = UNSET
-    permission_group: Name | None | UnsetType = UNSET
-    custom: Answers | None | UnsetType = UNSET
+    title: Name | UnsetType | None = UNSET
+    function: Name | UnsetType | None = UNSET
+    firstname: Name | UnsetType | None = UNSET
+    lastname: Name | UnsetType | None = UNSET
+    organization: Name | UnsetType | None = UNSET
+    phone_mobile: Name | UnsetType | None = UNSET
+    image: Answer | UnsetType | None = UNSET
+    job_title: Name | UnsetType | None = UNSET
+    badge_info: Answer | UnsetType | None = UNSET
+    email: Email | UnsetType | None = UNSET
+    street: Name | UnsetType | None = UNSET
+    zip: Name | UnsetType | None = UNSET
+    city: Name | UnsetType | None = UNSET
+    language: Name | UnsetType | None = UNSET
+    account_manager: Name | UnsetType | None = UNSET
+    permission_group: Name | UnsetType | None = UNSET
+    custom: Answers | UnsetType | None = UNSET
 
 
 class ContactCreate(ContactFields, forbid_unknown_fields=True, kw_only=True):
     identifier: Identifier
-    groups: Groups | None | UnsetType = UNSET
+    groups: Groups | UnsetType | None = UNSET
 
 
 class ContactPatch(ContactFields, forbid_unknown_fields=True):
     """Absent fields stay; `null` removes a predefined field; `custom` answers are merged in."""
 
-    groups: Groups | None | UnsetType = UNSET
+    groups: Groups | UnsetType | None = UNSET
 
 
 class ContactsQuery(Struct, forbid_unknown_fields=True):

@@ -89,33 +89,33 @@ class EventCreate(Struct, forbid_unknown_fields=True):
     max_bookings_per_contact: MaxBookings | UnsetType = UNSET
     waitlist_auto_promote: bool | UnsetType = UNSET
     form: Form | UnsetType = UNSET
-    organiser: Organiser | None | UnsetType = UNSET
-    privacy_url: Url | None | UnsetType = UNSET
-    online: Online | None | UnsetType = UNSET
+    organiser: Organiser | UnsetType | None = UNSET
+    privacy_url: Url | UnsetType | None = UNSET
+    online: Online | UnsetType | None = UNSET
 
 
 class EventPatch(Struct, forbid_unknown_fields=True):
     """Absent fields stay as they are; `null` clears an optional one; `form` is replaced whole."""
 
     name: RequiredLocalName | UnsetType = UNSET
-    start: DateTime | None | UnsetType = UNSET
-    end: DateTime | None | UnsetType = UNSET
+    start: DateTime | UnsetType | None = UNSET
+    end: DateTime | UnsetType | None = UNSET
     timezone: Timezone | UnsetType = UNSET
-    venue: LocalName | None | UnsetType = UNSET
-    description: LocalText | None | UnsetType = UNSET
+    venue: LocalName | UnsetType | None = UNSET
+    description: LocalText | UnsetType | None = UNSET
     languages: Languages | UnsetType = UNSET
     default_language: Language | UnsetType = UNSET
     country: Country | UnsetType = UNSET
-    capacity: Capacity | None | UnsetType = UNSET
+    capacity: Capacity | UnsetType | None = UNSET
     self_cancellation: bool | UnsetType = UNSET
     personal_link_only: bool | UnsetType = UNSET
-    permission_groups: PermissionGroups | None | UnsetType = UNSET
+    permission_groups: PermissionGroups | UnsetType | None = UNSET
     max_bookings_per_contact: MaxBookings | UnsetType = UNSET
     waitlist_auto_promote: bool | UnsetType = UNSET
-    form: Form | None | UnsetType = UNSET
-    organiser: Organiser | None | UnsetType = UNSET
-    privacy_url: Url | None | UnsetType = UNSET
-    online: Online | None | UnsetType = UNSET
+    form: Form | UnsetType | None = UNSET
+    organiser: Organiser | UnsetType | None = UNSET
+    privacy_url: Url | UnsetType | None = UNSET
+    online: Online | UnsetType | None = UNSET
 
 
 class Warning(Struct):

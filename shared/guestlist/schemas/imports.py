@@ -89,7 +89,7 @@ class ImportReport(Struct):
     finished_at: str | None
     issues: list[ImportIssue] | UnsetType = UNSET
     issues_total: int | UnsetType = UNSET
-    report_url: str | None | UnsetType = UNSET
+    report_url: str | UnsetType | None = UNSET
 
 
 class ImportList(Struct):

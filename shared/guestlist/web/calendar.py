@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 import icalendar
 
@@ -28,7 +29,7 @@ def build_calendar(
 ) -> bytes:
     """A `text/calendar` body with one VEVENT in the event's time zone (TZID + VTIMEZONE)."""
     tz = zone(event.get("timezone"))
-    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
 
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(str(event["event_id"])))

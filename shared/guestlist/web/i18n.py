@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 SUPPORTED_LANGUAGES = ("de", "fr", "en", "it")
 FALLBACK_LANGUAGE = "en"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import jinja2

@@ -145,7 +145,7 @@ class Targets:
     def lookup(self, header: str) -> tuple[str, int] | None:
         return self.labels.get(normalise_label(header))
 
-    def with_fields(self, fields: dict[str, tuple[str, ...] | list[str]]) -> "Targets":
+    def with_fields(self, fields: dict[str, tuple[str, ...] | list[str]]) -> Targets:
         """These targets plus `fields` ({field id: its labels}), each as an exact label; system labels keep theirs."""
         labels = dict(self.labels)
         for target, names in fields.items():

@@ -89,7 +89,7 @@ class WorkbookReport:
         }
 
     @classmethod
-    def failed(cls, code: str, message: str, columns: dict | None = None) -> "WorkbookReport":
+    def failed(cls, code: str, message: str, columns: dict | None = None) -> WorkbookReport:
         report = cls(status=FAILED, error={"code": str(code), "message": message}, rows_total=0)
         if columns is not None:
             report.columns = columns

@@ -83,7 +83,7 @@ def _read(source, options: ReadOptions, on_progress: Progress | None) -> Workboo
     data = load_source(source, limits)
     container = inspect_container(data, limits)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheet = choose_sheet(container.sheets, lambda candidate: _sheet_holds_values(book, candidate))
+    sheet = choose_sheet(container.sheets, lambda candidate: _sheet_holds_values(book, candidate))  # noqa: F821 - book is bound above; ruff is misled by the `del book` below
     # </row> tags bound the rows; formatted empty rows (a border down to row 210,000) have
     # them too, so only a count of rows holding values may refuse the file.
     bound = limits.max_rows + HEADER_SEARCH_ROWS

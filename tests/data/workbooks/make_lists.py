@@ -18,7 +18,7 @@ from pathlib import Path
 
 import xlsxwriter
 from openpyxl import Workbook
-from openpyxl.styles import Border, Font, Side
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 HERE = Path(__file__).resolve().parent / "made"

@@ -104,7 +104,7 @@ def test_another_workspace_sees_no_account_group(stack, organiser):
     other = {"key": key, "scope": resolve_key(key).as_context()}
     assert _group(stack, other, "GET", "secret")[0] == 404
     assert organiser_call(stack, other, "GET", "/account-groups", "/account-groups")[1] == {"account_groups": []}
-    status, body, _ = _group(stack, other, "POST", "secret", "/members", {"usernames": ["mine"]})
+    _status, body, _ = _group(stack, other, "POST", "secret", "/members", {"usernames": ["mine"]})
     assert body["not_found"] == ["mine"]
     assert _acct(stack, other, "PATCH", "mine", {"language": "fr"})[0] == 404
     assert _acct(stack, other, "DELETE", "mine")[0] == 404

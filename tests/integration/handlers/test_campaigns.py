@@ -6,14 +6,15 @@ from __future__ import annotations
 import email
 import json
 import uuid
+from datetime import UTC
 from email.policy import default as default_policy
 
 import boto3
 import pytest
 
+from support.checkin import new_guest
 from support.events import http_event, sqs_record
 from support.guests import new_event, organiser_call
-from support.checkin import new_guest
 from support.history import outbox
 
 BASE = "/events/{event_id}/campaigns"
@@ -349,7 +350,7 @@ def test_sms_campaign_reaches_phone_only_contacts_with_their_link(stack, organis
 # ------------------------------------------------------------------ schedules
 
 def test_a_scheduled_send_fires_at_its_time_and_can_be_cancelled_until_then(stack, organiser):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from guestlist_local.schedules import fire_due
 
@@ -357,7 +358,7 @@ def test_a_scheduled_send_fires_at_its_time_and_can_be_cancelled_until_then(stac
     people = guests(stack, organiser, event_id, 2)
     campaign = create(stack, organiser, event_id)
     cid = campaign["campaign_id"]
-    at = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(microsecond=0).isoformat()
+    at = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0).isoformat()
     status, scheduled, _ = _send(stack, organiser, event_id, cid, at=at)
     assert (status, scheduled["status"]) == (202, "scheduled")
     scheduler = boto3.client("scheduler")
@@ -369,7 +370,7 @@ def test_a_scheduled_send_fires_at_its_time_and_can_be_cancelled_until_then(stac
     assert call(stack, organiser, "POST", event_id, "/cancel", campaign_id=cid)[0] == 409
 
     assert _send(stack, organiser, event_id, cid, at=at)[0] == 202
-    assert fire_due(stack.endpoint_url, now=datetime.now(timezone.utc) + timedelta(hours=3)) == 1
+    assert fire_due(stack.endpoint_url, now=datetime.now(UTC) + timedelta(hours=3)) == 1
     assert drain(stack) == []
     final = get(stack, organiser, event_id, cid)
     assert final["status"] == "sent" and final["counts"]["sent"] == 2

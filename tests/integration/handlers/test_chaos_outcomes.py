@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support.guests import guest_call, new_contact, new_event, organiser_call
 from support.checkin import book, booked_guest, door, door_key, scan
+from support.guests import guest_call, new_contact, new_event, organiser_call
 from support.history import history, journey, stream_records
 from support.import_kit import contacts_of, counts_add_up, queue_depth, report, upload, workbook
 
@@ -61,7 +61,7 @@ class Chaotic:
             for _ in range(CLIENT_ATTEMPTS - 1):
                 try:
                     return self._invoke(logical_id, event)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     self.client_retries[logical_id] += 1
         return self._invoke(logical_id, event)
 
@@ -83,7 +83,7 @@ class Chaotic:
 
     def http(self, logical_id: str, event: dict):
         """An API call by a client that asks again after 503 busy (it was told nothing was half-done)."""
-        for attempt in range(CLIENT_ATTEMPTS):
+        for _attempt in range(CLIENT_ATTEMPTS):
             status, body, headers = type(self._stack).http(self, logical_id, event)
             if status != 503:
                 return status, body, headers
@@ -189,12 +189,12 @@ def _rows(numbers) -> list[list]:
 def _run_import(chaotic, event_id: str, rows: list[list], metadata: dict | None = None) -> str:
     """Upload (the user's own S3 call, not faulted), the S3 event (Lambda retries a failed async
     invocation twice), then the queues until both are empty, failed records coming back."""
-    s3_event = upload(chaotic, event_id, workbook([HEADER] + rows), metadata)
+    s3_event = upload(chaotic, event_id, workbook([HEADER, *rows]), metadata)
     for attempt in range(3):
         try:
             result = chaotic.invoke("ImportFunction", s3_event)
             break
-        except Exception:  # noqa: BLE001 - Lambda's asynchronous retry of the same event
+        except Exception:
             if attempt == 2:
                 raise
     import_id = result["imports"][0]["import_id"]
@@ -271,7 +271,7 @@ def _deliver_stream(chaotic, records: list[dict], batch: int = 100, attempts: in
         chunk = pending[:batch]
         try:
             failures = chaotic.invoke("HistoryFunction", {"Records": chunk})["batchItemFailures"]
-        except Exception:  # noqa: BLE001 - a function error: the whole batch again
+        except Exception:
             continue
         if not failures:
             pending = pending[batch:]
@@ -284,7 +284,7 @@ def _deliver_stream(chaotic, records: list[dict], batch: int = 100, attempts: in
 
 def test_history_journey_under_chaos_records_every_status_once(chaotic, organiser):
     manager = f"am-{uuid.uuid4().hex[:6]}@example.com"
-    event_id, key, identifier, token, seat = journey(chaotic, organiser, manager)
+    event_id, key, identifier, _token, _seat = journey(chaotic, organiser, manager)
     records = stream_records(chaotic, event_id)
     _deliver_stream(chaotic, records)
     _deliver_stream(chaotic, random.Random(chaotic.chaos.seed).sample(records, len(records)))  # replayed, shuffled

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from support.checkin import ROUTE, authorize, booked_guest, contact, door, door_key, dynamodb_calls, guest, new_guest, scan
+from support.checkin import (
+    ROUTE,
+    authorize,
+    booked_guest,
+    contact,
+    door,
+    door_key,
+    dynamodb_calls,
+    guest,
+    new_guest,
+    scan,
+)
 from support.guests import new_event, organiser_call
+
 
 @pytest.fixture
 def event_id(stack, organiser):
@@ -203,7 +215,7 @@ def test_offline_batch_earlier_than_an_online_scan_corrects_the_first_scan_and_i
     assert (again[0], again[1]["first_device"], again[1]["first_checked_in_at"]) == (409, "tab-early", "2027-06-01T16:05:00.000Z")
     assert door(stack, key["scope"], event_id, "GET", "/stats")[1]["checked_in"] == 1
     # both conflicts are notes in the guest's status history, with both devices and times
-    status, hist, _ = organiser_call(stack, organiser, "GET", f"/events/{event_id}/contacts/{identifier}/history",
+    _status, hist, _ = organiser_call(stack, organiser, "GET", f"/events/{event_id}/contacts/{identifier}/history",
                                      "/events/{event_id}/contacts/{identifier}/history",
                                      path_parameters={"event_id": event_id, "identifier": identifier})
     notes = [h for h in hist["history"] if h.get("note") == "offline_conflict"]
@@ -245,7 +257,7 @@ def test_annul_after_fifteen_minutes_is_409(stack, organiser, event_id, key):
 
     _, _, booking = booked_guest(stack, organiser, event_id)
     assert scan(stack, key, booking["ticket_code"], nonce="late", device="door-1")[0] == 201
-    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    later = datetime.now(UTC) + timedelta(minutes=16)
     with pytest.raises(checkin.CheckinError) as refused:
         checkin.annul_checkin(event_id, "late", "door-1", now=later)
     assert refused.value.code == "annul_window_passed"

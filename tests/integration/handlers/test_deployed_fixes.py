@@ -43,7 +43,7 @@ def _expire(stack, event_id: str, import_id: str) -> None:
 
 def test_a_report_whose_files_expired_still_answers_with_its_counts_and_says_so(stack, organiser, empty_queues):
     event_id = create_event(stack, organiser)
-    import_id = start(stack, upload(stack, event_id, workbook(GUESTS + [["", "x@example.com", "No id"]])))
+    import_id = start(stack, upload(stack, event_id, workbook([*GUESTS, ["", "x@example.com", "No id"]])))
     deliver_all(stack)
     before = report(stack, organiser, event_id, import_id)
     assert before["report_url"] and before["issues_total"] == 1 and "report_expired" not in before

@@ -8,6 +8,7 @@ import urllib.request
 import uuid
 
 import pytest
+
 from support.events import sqs_event, sqs_record
 from support.guests import guest_call, new_contact, new_event, organiser_call, token_of
 from support.import_kit import deliver
@@ -36,7 +37,7 @@ def _get(stack, organiser, event_id, export_id):
 
 
 def _download(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the emulator's presigned URL
+    with urllib.request.urlopen(url, timeout=30) as response:
         return response.read()
 
 
@@ -115,7 +116,7 @@ def test_an_expired_or_removed_export_answers_expired_without_a_url(stack, organ
 
 
 def test_a_dead_lettered_export_ends_failed_and_a_replay_changes_nothing(stack, organiser, hostile_event):
-    status, started, _ = organiser_call(stack, organiser, "POST", f"/events/{hostile_event}/exports", "/events/{event_id}/exports",
+    _status, started, _ = organiser_call(stack, organiser, "POST", f"/events/{hostile_event}/exports", "/events/{event_id}/exports",
                                         path_parameters={"event_id": hostile_event}, body={})
     export_id = started["export_id"]
     stack.invoke("ExportFailuresFunction", sqs_event(sqs_record({"export_id": export_id}, receive_count=3)))

@@ -15,16 +15,15 @@ DynamoDB stream poller with its checkpoint) in the test, as test_import_kit/test
 from __future__ import annotations
 
 import random
-import uuid
 
 import boto3
 import pytest
 
-from support.events import sqs_event, sqs_record
 from support.checkin import book, door_key, guest, new_guest, scan
+from support.events import sqs_event, sqs_record
+from support.guests import new_event
 from support.history import history, stream_records
 from support.import_kit import report, upload, workbook
-from support.guests import new_event
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

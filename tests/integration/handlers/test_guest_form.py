@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import boto3
@@ -33,7 +33,7 @@ def _form_event(stack, organiser, **fields) -> str:
 
 def test_answers_go_to_the_contact_and_the_booking_by_field(stack, organiser):
     event_id = _form_event(stack, organiser)
-    contact, token = new_contact(stack, organiser, event_id, "ada@example.com")
+    _contact, token = new_contact(stack, organiser, event_id, "ada@example.com")
     status, booking, _ = guest_call(stack, "book", token, body={
         **GOOD, "phone_mobile": "079 123 45 67", "diet": "vegan", "topics": ["ai"], "arrival": "2027-06-01", "guests": 2})
     assert status == 201, booking
@@ -88,12 +88,12 @@ def test_refused_cancel_decline_and_unknown_links_change_nothing(stack, organise
     booking = guest_call(stack, "book", token, body=GOOD)[1]
     before = partition_items(stack, event_id, "ref@example.com")
     if refusal == "has_booking":
-        status, body, _ = guest_call(stack, "decline", token)
+        _status, body, _ = guest_call(stack, "decline", token)
     elif refusal == "link_not_found":
-        status, body, _ = guest_call(stack, "book", "A" * 43, body={**GOOD, "lastname": "X"})
+        _status, body, _ = guest_call(stack, "book", "A" * 43, body={**GOOD, "lastname": "X"})
     else:
         bid = booking["booking_id"] if refusal == "self_cancellation_disabled" else "bk-other"
-        status, body, _ = guest_call(stack, "cancel", token, booking_id=bid)
+        _status, body, _ = guest_call(stack, "cancel", token, booking_id=bid)
     assert body["error"]["code"] == refusal
     assert partition_items(stack, event_id, "ref@example.com") == before
 
@@ -173,7 +173,7 @@ def test_an_unknown_link_in_a_browser_is_a_page_in_the_browsers_language(stack, 
 
 
 def _online_event(stack, organiser, starts_in: timedelta, **fields) -> str:
-    start = datetime.now(timezone.utc) + starts_in
+    start = datetime.now(UTC) + starts_in
     return new_event(stack, organiser, start=start.isoformat(timespec="seconds"),
                      end=(start + timedelta(hours=1)).isoformat(timespec="seconds"),
                      online={"join_url": "https://meet.example/secret-room", "opens_minutes_before": 30}, **fields)

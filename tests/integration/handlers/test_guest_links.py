@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from support.guests import guest_call, GUEST_ROUTES, new_contact, new_event, organiser_call, token_of
+from support.guests import GUEST_ROUTES, guest_call, new_contact, new_event, organiser_call, token_of
 
 
 def test_token_is_256_bit_base64url_and_tables_hold_only_its_hash(stack, organiser):
     event_id = new_event(stack, organiser)
-    contact, token = new_contact(stack, organiser, event_id, "ada@example.com")
+    _contact, token = new_contact(stack, organiser, event_id, "ada@example.com")
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
     dump = str(boto3.client("dynamodb").scan(TableName=stack.physical("ContactsTable"))["Items"])
     assert token not in dump
@@ -32,7 +32,7 @@ def test_a_dump_of_the_tables_resolves_no_link(stack, organiser):
 
 def test_rotation_kills_the_old_link_at_once(stack, organiser):
     event_id = new_event(stack, organiser)
-    contact, old = new_contact(stack, organiser, event_id, "rot@example.com")
+    _contact, old = new_contact(stack, organiser, event_id, "rot@example.com")
     status, rotated, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts/rot%40example.com/link/rotate",
                                         "/events/{event_id}/contacts/{identifier}/link/rotate",
                                         path_parameters={"event_id": event_id, "identifier": "rot%40example.com"})

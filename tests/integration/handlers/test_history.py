@@ -7,11 +7,10 @@ import uuid
 
 import pytest
 
-from support.events import dynamodb_record
-from support.history import deliver, history, journey, outbox, stream_records
 from support.checkin import booked_guest, contact, door, door_key, scan
+from support.events import dynamodb_record
 from support.guests import new_event
-
+from support.history import deliver, history, journey, outbox, stream_records
 
 pytestmark = pytest.mark.usefixtures("verified_sender")
 

@@ -181,7 +181,7 @@ def test_cursors_are_signed_and_bound_to_their_query(stack, world):
     assert status == 200 and first["cursor"]
     cursor = first["cursor"]
     assert _listing(stack, world, group="pg", limit="1", cursor=cursor)[0] == 200
-    body, mac = cursor.split(".")
+    _body, mac = cursor.split(".")
     forged = base64.urlsafe_b64encode(json.dumps([0, {"pk": {"S": "x"}}]).encode()).rstrip(b"=").decode()
     for bad in (cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB"), f"{forged}.{mac}", "garbage", cursor + "x"):
         status, answer, _ = _listing(stack, world, group="pg", limit="1", cursor=bad)

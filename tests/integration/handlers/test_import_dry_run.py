@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from support.import_kit import contacts_of, counts_add_up, create_event, deliver_all, queue_depth, report, run_import, start, upload, workbook
 from support.guests import organiser_call
-from support.import_kit import book_by_link
+from support.import_kit import (
+    book_by_link,
+    contacts_of,
+    counts_add_up,
+    create_event,
+    deliver_all,
+    queue_depth,
+    report,
+    run_import,
+    start,
+    upload,
+    workbook,
+)
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -21,7 +32,7 @@ FILE = [HEADER, ["K-1", "k1@example.com", "Anna-Lena"], ["K-2", "k2@example.com"
 @pytest.fixture
 def known_event(stack, organiser) -> str:
     event_id = create_event(stack, organiser)
-    rep = run_import(stack, organiser, event_id, [HEADER] + KNOWN)
+    rep = run_import(stack, organiser, event_id, [HEADER, *KNOWN])
     assert rep["counts"]["created"] == 4, rep
     book_by_link(stack, event_id, "K-3")
     return event_id

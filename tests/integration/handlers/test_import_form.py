@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from support.import_kit import contacts_of, create_event, run_import
 from support.guests import organiser_call
+from support.import_kit import contacts_of, create_event, run_import
 
 FORM = [
     {"id": "firstname"}, {"id": "email", "type": "email"},

@@ -5,7 +5,17 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from support.import_kit import contacts_of, counts_add_up, create_event, deliver_all, queue_depth, report, start, upload, workbook
+from support.import_kit import (
+    contacts_of,
+    counts_add_up,
+    create_event,
+    deliver_all,
+    queue_depth,
+    report,
+    start,
+    upload,
+    workbook,
+)
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

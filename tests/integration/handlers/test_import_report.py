@@ -8,6 +8,7 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
+from support.guests import organiser_call
 from support.import_kit import (
     book_by_link,
     contacts_of,
@@ -20,7 +21,6 @@ from support.import_kit import (
     upload,
     workbook,
 )
-from support.guests import organiser_call
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

@@ -6,7 +6,19 @@ import threading
 
 import pytest
 
-from support.import_kit import contacts_of, counts_add_up, create_event, deliver, deliver_all, queue_depth, report, run_import, start, upload, workbook
+from support.import_kit import (
+    contacts_of,
+    counts_add_up,
+    create_event,
+    deliver,
+    deliver_all,
+    queue_depth,
+    report,
+    run_import,
+    start,
+    upload,
+    workbook,
+)
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

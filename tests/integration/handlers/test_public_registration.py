@@ -11,8 +11,7 @@ import boto3
 import pytest
 
 from support.events import http_event
-from support.guests import guest_call, new_contact, new_event, token_of
-from support.guests import partition_items
+from support.guests import guest_call, new_contact, new_event, partition_items
 from support.history import outbox
 
 PRIVACY = "https://example.com/privacy"

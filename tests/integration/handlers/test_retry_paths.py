@@ -18,7 +18,17 @@ from botocore.exceptions import ClientError
 
 from support.events import http_event
 from support.guests import guest_call, new_contact, new_event, organiser_call
-from support.import_kit import counts_add_up, create_event, deliver, deliver_all, queue_depth, report, start, upload, workbook
+from support.import_kit import (
+    counts_add_up,
+    create_event,
+    deliver,
+    deliver_all,
+    queue_depth,
+    report,
+    start,
+    upload,
+    workbook,
+)
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 

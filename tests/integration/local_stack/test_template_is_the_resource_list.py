@@ -74,7 +74,6 @@ def test_a_port_in_use_is_a_clear_error_before_anything_starts(tmp_path):
 
     from guestlist_local.provision import PortInUseError
     from guestlist_local.stack import LocalStack
-
     from support.network import free_port
 
     with socket.socket() as taken:

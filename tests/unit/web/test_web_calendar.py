@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import icalendar
 
 from guestlist.web import build_calendar
 
 LINK = "https://guests.example.ch/e/TOKEN123?lang=fr"
-NOW = datetime(2025, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def _parse(body: bytes) -> icalendar.Calendar:

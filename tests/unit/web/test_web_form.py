@@ -1,9 +1,10 @@
 """The guest page follows the event's form and texts (DESIGN.md s10)."""
 
+from web_html import Page
+
 from guestlist.web import render_guest_page, render_not_found, render_public_page
 from guestlist.web.i18n import language_from_header
 from guestlist.web.page import ticket_groups
-from web_html import Page
 
 FORM = [
     {"id": "firstname", "type": "text", "required": True},
@@ -89,7 +90,7 @@ def test_not_found_page_speaks_the_browsers_language():
 
 def test_public_page_asks_email_language_and_the_form_without_a_second_email(view):
     event = {**view["event"], "form": [{"id": "email", "type": "email"}, *FORM[:1]], "privacy_url": "https://x.example/p"}
-    html, csp = render_public_page(event, "de", action="evt/registrations", submitted={"email": "a@b.ch"}, error_field="email")
+    html, _csp = render_public_page(event, "de", action="evt/registrations", submitted={"email": "a@b.ch"}, error_field="email")
     page = Page(html)
     assert [e.attrs["name"] for e in page.find("input") if e.attrs.get("name") == "email"] == ["email"]
     assert 'value="a@b.ch"' in html and 'aria-invalid="true"' in html and 'name="language"' in html

@@ -3,9 +3,9 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from web_html import Page, csp_directives, csp_source
 
 from guestlist.web import render_guest_page, translate
-from web_html import Page, csp_directives, csp_source
 
 
 def _render(view, token, lang="en", notice=None) -> tuple[Page, str, str]:
@@ -131,7 +131,7 @@ def test_no_style_attributes_or_event_handlers(view, token):
 
 
 def test_no_url_to_another_host(view, token):
-    page, html, _ = _render(_all_actions(view), token)
+    page, _html, _ = _render(_all_actions(view), token)
     for element in page.elements:
         for name, value in element.attrs.items():
             assert not re.match(r"\s*(https?:)?//", value, re.I), (element.tag, name, value)

@@ -12,7 +12,6 @@ import pytest
 from guestlist.workbook import Limits, ReadOptions, read_workbook
 
 
-
 def assert_failed(report, code: str) -> None:
     assert report.status == "failed", report
     assert report.error["code"] == code, report.error
