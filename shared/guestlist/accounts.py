@@ -266,7 +266,7 @@ def add_account_group_members(workspace_id: str, name: str, usernames: list[str]
 
 def remove_account_group_member(workspace_id: str, name: str, username: str) -> None:
     try:
-        retrying(lambda username=username: AccountModel(*_key(workspace_id, username)).update(
+        retrying(lambda: AccountModel(*_key(workspace_id, username)).update(
             actions=[AccountModel.groups.delete({name})], condition=AccountModel.pk.exists()), what="account group member")
     except UpdateError as exc:
         if condition_failed(exc):
