@@ -19,7 +19,6 @@ tracer = new_tracer()
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=SNSEvent)
-@lambda_deadline
 def lambda_handler(event: SNSEvent, context):
     marked = 0
     for record in event.records:
