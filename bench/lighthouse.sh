@@ -7,7 +7,11 @@ export GUESTLIST_ADMIN_KEY=lh-$(head -c 8 /dev/urandom | xxd -p)
 .venv/bin/guestlist up ${DEMO---demo} --port "${PORT:-3800}" --aws-port "${AWS_PORT:-5300}" > /tmp/guestlist-lighthouse-up.log 2>&1 &
 UP=$!
 mkdir -p /tmp/guestlist-lighthouse
-for i in $(seq 1 120); do grep -q "guestlist is up" /tmp/guestlist-lighthouse-up.log && break; sleep 1; done
+for i in $(seq 1 120); do grep -q "guestlist is up" /tmp/guestlist-lighthouse-up.log && break; kill -0 $UP 2>/dev/null || break; sleep 1; done
+if ! grep -q "guestlist is up" /tmp/guestlist-lighthouse-up.log; then
+  echo "guestlist up did not start (run make install?); its log:" >&2; tail -20 /tmp/guestlist-lighthouse-up.log >&2
+  kill -INT $UP 2>/dev/null; exit 1
+fi
 API=http://127.0.0.1:${PORT:-3800}; H="Authorization: Bearer $GUESTLIST_ADMIN_KEY"
 EV=$(curl -s -H "$H" $API/events -d @bench/lighthouse_event.json | python3 -c "import sys,json; print(json.load(sys.stdin)['event_id'])")
 LINK=$(curl -s -H "$H" $API/events/$EV/contacts -d '{"identifier": "anna@example.com", "firstname": "Anna", "lastname": "Muster", "email": "anna@example.com", "language": "de"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['personal_link'])")
