@@ -15,7 +15,7 @@ class GuestlistError(Exception):
         self.detail = detail or {}
 
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, object] = {"code": self.code, "message": self.message}
         if self.detail:
             body["detail"] = self.detail
         return body

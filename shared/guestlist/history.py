@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -64,11 +65,18 @@ class HistoryEntry:
         return deltas
 
 
-def _text(image: dict, name: str, *, required: bool = True) -> str | None:
+def _text(image: dict, name: str) -> str:
     value = image.get(name)
-    if value is None and not required:
+    if not isinstance(value, str) or not value:
+        raise PoisonRecord("malformed_image", f"contact image: {name!r} is missing or not a string", {"attribute": name})
+    return value
+
+
+def _optional_text(image: dict, name: str) -> str | None:
+    value = image.get(name)
+    if value is None:
         return None
-    if not isinstance(value, str) or (required and not value):
+    if not isinstance(value, str):
         raise PoisonRecord("malformed_image", f"contact image: {name!r} is missing or not a string", {"attribute": name})
     return value
 
@@ -104,18 +112,18 @@ def entry_for_change(old: dict | None, new: dict | None) -> HistoryEntry | None:
         return None
     if not isinstance(image, dict) or image.get("sk") != CONTACT_SK:
         return None
-    old_status = _text(old, "status", required=False) if old else None
-    if new is None:  # the contact was deleted
-        _, ref = _cause(old)
-        return HistoryEntry(_text(old, "pk"), _text(old, "event_id"), _text(old, "identifier"), old_status, DELETED,
-                            _text(old, "updated_at", required=False) or "", _number(old, "version") + 1, "organiser", ref,
-                            old_groups=_groups(old))
+    old_status = _optional_text(old, "status") if old else None
+    if new is None:  # the contact was deleted: image is the old one
+        _, ref = _cause(image)
+        return HistoryEntry(_text(image, "pk"), _text(image, "event_id"), _text(image, "identifier"), old_status,
+                            DELETED, _optional_text(image, "updated_at") or "", _number(image, "version") + 1,
+                            "organiser", ref, old_groups=_groups(image))
     new_status = _text(new, "status")
     if new_status == old_status:
         return None
     kind, ref = _cause(new)
     return HistoryEntry(_text(new, "pk"), _text(new, "event_id"), _text(new, "identifier"), old_status, new_status,
-                        _text(new, "updated_at", required=False) or "", _number(new, "version"), kind, ref,
+                        _optional_text(new, "updated_at") or "", _number(new, "version"), kind, ref,
                         old_groups=_groups(old), new_groups=_groups(new))
 
 
@@ -185,9 +193,9 @@ def history_of(pk: str) -> list[dict]:
     """A contact's entries and notes, oldest first."""
     from .models import HistoryModel
 
-    out = []
+    out: list[dict] = []
     for h in HistoryModel.query(pk, consistent_read=True):
-        entry = {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,
+        entry: dict[str, Any] = {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,
                  "cause": h.cause, "cause_ref": h.cause_ref}
         if h.note:
             entry["note"] = h.note

@@ -14,7 +14,7 @@ the same decorators costs nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -28,7 +28,7 @@ def new_metrics() -> EphemeralMetrics:
     return EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE)
 
 
-def tracing_enabled(env: dict | None = None) -> bool:
+def tracing_enabled(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     disabled = str(env.get("POWERTOOLS_TRACE_DISABLED", "")).lower() in ("1", "true", "yes", "on")
     return bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL") and not disabled

@@ -81,8 +81,9 @@ def cancellation_codes(exc: BaseException) -> list[str | None]:
     else botocore's `CancellationReasons`, else the message DynamoDB always writes them into.
     """
     reasons = getattr(exc, "cancellation_reasons", None)
-    if reasons is None and getattr(exc, "cause", None) is not None:
-        reasons = getattr(exc.cause, "cancellation_reasons", None)
+    cause = getattr(exc, "cause", None)
+    if reasons is None and cause is not None:
+        reasons = getattr(cause, "cancellation_reasons", None)
     if reasons:
         return [getattr(r, "code", None) if r is not None else None for r in reasons]
     response = getattr(exc, "response", None) or getattr(getattr(exc, "cause", None), "response", None) or {}
@@ -198,7 +199,8 @@ def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable
     never past the deadline. The operation must be safe to run again: it re-reads what it
     decides on, and its writes carry conditions or fixed keys.
     """
-    clock, sleep, rng = clock or time.monotonic, sleep or time.sleep, rng or random
+    clock, sleep = clock or time.monotonic, sleep or time.sleep
+    uniform = rng.uniform if rng is not None else random.uniform
     if deadline is None:
         deadline = _deadline.get()
     if deadline is None:
@@ -211,7 +213,7 @@ def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable
             if not is_retryable(exc):
                 raise
             reason = _reason(exc)
-            delay = rng.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** attempt))
+            delay = uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** attempt))
             if clock() + delay >= deadline:
                 _count("busy")
                 log.warning("gave up on %s after %d attempt(s): %s", what, attempt + 1, reason)

@@ -248,9 +248,9 @@ def plan_columns(
     for index, header in enumerate(headers):
         if not header:
             continue
-        target = decided.get(index)
-        if target:
-            plan.mapped.append((index, header, target))
+        chosen = decided.get(index)
+        if chosen:
+            plan.mapped.append((index, header, chosen))
         else:
             plan.ignored.append(header)
     if plan.identifier_index is None and "email" in taken:

@@ -214,7 +214,7 @@ def inspect_container(data: bytes, limits: Limits) -> Container:
     # Structure parts first: they name the worksheets, whose parts get the extra scans.
     rels = _read_small_part(data, by_name, "_rels/.rels", budget)
     workbook_path = _office_document_path(rels, by_name)
-    workbook_xml = _read_small_part(data, by_name, workbook_path, budget)
+    workbook_xml = _read_part(data, by_name[workbook_path], budget)  # the path is in the archive
     workbook_rels_path = posixpath.join(posixpath.dirname(workbook_path), "_rels", posixpath.basename(workbook_path) + ".rels")
     workbook_rels = _read_small_part(data, by_name, workbook_rels_path, budget)
     sheets = _worksheets(workbook_xml, workbook_rels, workbook_path, by_name)
@@ -265,10 +265,11 @@ def _read_small_part(data: bytes, by_name: dict, path: str, budget: _Budget) -> 
     info = by_name.get(path)
     if info is None:
         return None
-    chunks = []
-    for window in _scanned(data, info, budget):
-        chunks.append(window)
-    return b"".join(chunks)
+    return _read_part(data, info, budget)
+
+
+def _read_part(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+    return b"".join(_scanned(data, info, budget))
 
 
 def _office_document_path(rels: bytes | None, by_name: dict) -> str:
@@ -456,7 +457,7 @@ HEAD = 256  # bytes an encoding is told from: a crafted stream may yield its fir
 
 def _with_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The same bytes, the first chunk at least HEAD long (or the whole part)."""
-    head = b""
+    head: bytes | None = b""
     for chunk in chunks:
         if head is not None:
             head += chunk
@@ -504,7 +505,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[by
         inflater = zlib.decompressobj(-15)
         try:
             for i in range(0, len(raw), IN_CHUNK):
-                pending = raw[i : i + IN_CHUNK]
+                pending: memoryview | bytes = raw[i : i + IN_CHUNK]
                 while pending:
                     chunk = inflater.decompress(pending, OUT_CHUNK)
                     pending = inflater.unconsumed_tail

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from guestlist.errors import GuestlistError
 from guestlist.fields import PROFILE_FIELDS
 
 from .codes import FAILED, SKIPPED, WARNING
+
+if TYPE_CHECKING:
+    from .columns import Targets  # columns imports this module
 
 PREDEFINED_FIELDS = PROFILE_FIELDS  # the contact's fields, declared once in guestlist.fields
 
@@ -31,7 +35,7 @@ class ReadOptions:
     default_language: str = "en"
     region: str = "CH"  # default region for phone numbers written without +country code
     limits: Limits = Limits()
-    targets: object | None = None  # columns.Targets: the mapping targets and labels (None: the system fields)
+    targets: Targets | None = None  # the mapping targets and labels (None: the system fields)
 
 
 @dataclass(slots=True)

@@ -209,12 +209,13 @@ _NEVER_INTERN = frozenset({IDENTIFIER, "email", "phone_mobile"})
 
 def _read_rows(rows, offset, plan: ColumnPlan, formulas, errors, options: ReadOptions, expected: int, on_progress,
                header_row: int = 1):
-    text_columns = [
+    # (cell index, target, its shared values or None when not interned)
+    text_columns: list[tuple[int, str, dict | None]] = [
         (index - offset, target, None if target in _NEVER_INTERN else {})
         for index, _h, target in plan.read
         if not is_custom(target)
     ]
-    custom_columns = [(index - offset, target, {}) for index, _h, target in plan.read if is_custom(target)]
+    custom_columns: list[tuple[int, str, dict | None]] = [(index - offset, target, {}) for index, _h, target in plan.read if is_custom(target)]
     header_of = {target: header for _index, header, target in plan.read}
     header_at = {index: header for index, header, _target in plan.read}
     id_header = header_of[IDENTIFIER]
