@@ -305,6 +305,12 @@ def _summary(body: str) -> dict:
         return {"kind": "stream batch", "function": str(ctx.get("functionArn", "")).rsplit(":", 1)[-1],
                 "condition": ctx.get("condition"), "records": info.get("batchSize"), "shard": info.get("shardId"),
                 "first": info.get("startSequenceNumber"), "last": info.get("endSequenceNumber")}
+    if "requestPayload" in doc:  # an asynchronous invocation's failure record (an upload the import never started)
+        ctx, payload = doc.get("requestContext") or {}, doc.get("requestPayload") or {}
+        keys = [((r.get("s3") or {}).get("object") or {}).get("key") for r in payload.get("Records") or [] if isinstance(r, dict)]
+        return {"kind": "failed invocation", "function": str(ctx.get("functionArn", "")).split(":function:")[-1].split(":")[0],
+                "condition": ctx.get("condition"), "tries": ctx.get("approximateInvokeCount"),
+                "error": ((doc.get("responsePayload") or {}).get("errorType")), "objects": [k for k in keys if k][:5]}
     if "rows" in doc and "chunk" in doc:
         return {"kind": "import chunk", "import_id": doc.get("import_id"), "event_id": doc.get("event_id"),
                 "chunk": doc.get("chunk"), "rows": len(doc.get("rows") or [])}
@@ -434,7 +440,8 @@ def _invoke(where: Target, function_arn: str, event: dict, template: Path | None
     from .template import load_topology
 
     topology = load_topology(template or default_template_path())
-    logical = next((fn.logical_id for fn in topology.functions.values() if function_arn.endswith(f":function:{fn.name}")), None)
+    unqualified = function_arn.removesuffix(":$LATEST")  # asynchronous failure records name the version
+    logical = next((fn.logical_id for fn in topology.functions.values() if unqualified.endswith(f":function:{fn.name}")), None)
     if logical is None:
         raise AdminError(f"no function of the template is {function_arn}")
     import contextlib
@@ -446,7 +453,10 @@ def _invoke(where: Target, function_arn: str, event: dict, template: Path | None
     os.dup2(2, 1)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            return FunctionRuntime(topology).invoke(logical, event) or {}
+            try:
+                return FunctionRuntime(topology).invoke(logical, event) or {}
+            except Exception as exc:  # the handler failed again: the message stays for the next redrive
+                raise AdminError(f"{logical} failed again: {str(exc)[:300]}") from exc
     finally:
         sys.stdout.flush()
         os.dup2(saved, 1)
@@ -491,8 +501,10 @@ def _redrive(where: Target, queue: str | None, limit: int, template: Path | None
                         sqs.send_message(**args)
                     elif "DDBStreamBatchInfo" in doc:  # an on-failure destination: the batch goes to its function again
                         _redrive_stream_batch(where, doc, template)
+                    elif "requestPayload" in doc:  # an asynchronous invocation's failure record: the event goes again
+                        _invoke(where, doc["requestContext"]["functionArn"], doc["requestPayload"], template)
                     else:
-                        raise AdminError("neither a dead-letter queue's message nor a stream batch: left in place")
+                        raise AdminError("neither a dead-letter queue's message nor a failure record: left in place")
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                     moved += 1
                 except AdminError as exc:

@@ -15,7 +15,7 @@ from urllib.parse import quote_plus, unquote_plus
 
 from .provision import client
 from .runtime import FunctionRuntime
-from .template import EventSourceMapping, Topology
+from .template import EventSourceMapping, InvokeConfig, Topology
 
 log = logging.getLogger("guestlist_local")
 
@@ -132,23 +132,47 @@ class S3Poller(_Poller):
             self._executor.submit(self._invoke_async, note.function, {"Records": [record]})
 
     def _invoke_async(self, function: str, event: dict[str, Any]) -> None:
-        """Lambda's asynchronous invocation: the first try and two retries, then the event is dropped (loudly)."""
+        """Lambda's asynchronous invocation: the first try and MaximumRetryAttempts retries (2 unless the
+        function's EventInvokeConfig says otherwise), then Lambda's failure record goes to the on-failure
+        queue, or the event is dropped (loudly) when the function has none."""
+        config = self.pump.topo.invoke_configs.get(function) or InvokeConfig(function=function)
+        tries = 1 + config.maximum_retry_attempts
+        error: Exception | None = None
         try:
-            for attempt in range(3):
+            for attempt in range(tries):
                 if self._stop.is_set():
                     return
                 try:
                     self.runtime.invoke(function, event)
                     return
-                except Exception:
-                    log.exception("%s failed on S3 event (attempt %d of 3)", function, attempt + 1)
-                    self._stop.wait(self.pump.async_retry_delays[min(attempt, len(self.pump.async_retry_delays) - 1)])
-            log.error("%s: S3 event for %s dropped after 3 attempts (AWS would drop it too without an on-failure "
-                      "destination)", function, event["Records"][0]["s3"]["object"]["key"])
+                except Exception as exc:
+                    error = exc
+                    log.exception("%s failed on S3 event (attempt %d of %d)", function, attempt + 1, tries)
+                    if attempt + 1 < tries:
+                        self._stop.wait(self.pump.async_retry_delays[min(attempt, len(self.pump.async_retry_delays) - 1)])
+            self._on_failure(config, event, tries, error)
         finally:
             with self._lock:
                 self._in_flight -= 1
             self.last_activity = time.monotonic()
+
+    def _on_failure(self, config: InvokeConfig, event: dict[str, Any], tries: int, error: Exception | None) -> None:
+        fn = self.pump.topo.functions[config.function]
+        key = event["Records"][0]["s3"]["object"]["key"]
+        if not config.on_failure_queue:
+            log.error("%s: S3 event for %s dropped after %d attempts (no on-failure destination)", fn.logical_id, key, tries)
+            return
+        record = {  # Lambda's asynchronous-invocation failure record
+            "version": "1.0",
+            "timestamp": _iso(time.time()),
+            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"{fn.arn}:$LATEST",
+                               "condition": "RetriesExhausted", "approximateInvokeCount": tries},
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorMessage": str(error)[:1000], "errorType": type(error).__name__},
+        }
+        self.sqs.send_message(QueueUrl=self.pump.topo.queues[config.on_failure_queue].url, MessageBody=json.dumps(record))
+        log.error("%s: S3 event for %s sent to %s after %d attempts", fn.logical_id, key, config.on_failure_queue, tries)
 
     def pending(self) -> bool:
         return self._in_flight > 0

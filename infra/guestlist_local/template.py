@@ -132,6 +132,15 @@ class EventSourceMapping:
 
 
 @dataclass(frozen=True)
+class InvokeConfig:
+    """A function's asynchronous invocation settings (S3 notifications): tries and the on-failure queue."""
+
+    function: str  # logical id
+    maximum_retry_attempts: int = 2
+    on_failure_queue: str | None = None  # logical id
+
+
+@dataclass(frozen=True)
 class Authorizer:
     name: str
     function: str  # logical id
@@ -166,6 +175,7 @@ class Topology:
     ssm_parameters: dict[str, Parameter] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     mappings: list[EventSourceMapping] = field(default_factory=list)
+    invoke_configs: dict[str, InvokeConfig] = field(default_factory=dict)  # by function logical id
     routes: list[Route] = field(default_factory=list)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
     api_id: str | None = None
@@ -495,6 +505,11 @@ _ACCEPTED = {
         "applied": {"Name", "Type", "Value"},
         "no_local_effect": {"Description", "Tags", "Tier", "AllowedPattern", "DataType"},
     },
+    "AWS::Lambda::EventInvokeConfig": {
+        "applied": {"FunctionName", "Qualifier", "MaximumRetryAttempts", "DestinationConfig"},
+        # the local pump delivers S3 events at once: none waits long enough to expire
+        "no_local_effect": {"MaximumEventAgeInSeconds"},
+    },
     "AWS::Lambda::EventSourceMapping": {
         "applied": {"EventSourceArn", "FunctionName", "BatchSize", "FunctionResponseTypes", "StartingPosition",
                     "MaximumRetryAttempts", "BisectBatchOnFunctionError", "DestinationConfig",
@@ -724,6 +739,22 @@ def build_topology(
                 maximum_record_age=int(p.get("MaximumRecordAgeInSeconds", -1)),
                 on_failure_queue=on_failure,
             ))
+        elif rtype == "AWS::Lambda::EventInvokeConfig":
+            p = r.resolve(_check_properties(logical_id, res))
+            if p.get("Qualifier", "$LATEST") != "$LATEST":
+                raise TemplateError(f"{logical_id}: only the $LATEST qualifier runs locally")
+            destinations = p.get("DestinationConfig") or {}
+            if set(destinations) - {"OnFailure"}:
+                raise TemplateError(f"{logical_id}: only an OnFailure destination is supported locally")
+            on_failure = None
+            dest = (destinations.get("OnFailure") or {}).get("Destination")
+            if dest:
+                if arns.get(dest, ("", ""))[1] != "sqs":
+                    raise TemplateError(f"{logical_id}: on-failure destination {dest} must be an SQS queue of this template")
+                on_failure = arns[dest][0]
+            fn = _function_from_arnish(p["FunctionName"], function_names)
+            topo.invoke_configs[fn] = InvokeConfig(function=fn, maximum_retry_attempts=int(p.get("MaximumRetryAttempts", 2)),
+                                                   on_failure_queue=on_failure)
         elif rtype == "AWS::ApiGatewayV2::Api":
             if topo.api_id is not None:
                 raise TemplateError(f"{logical_id}: the local stack serves one HTTP API; the template has more")

@@ -49,7 +49,16 @@ def _dead_letter_queues(template):
             queues |= set(_refs(props["RedrivePolicy"]))
         for event in (props.get("Events") or {}).values():
             queues |= set(_refs(((event.get("Properties") or {}).get("DestinationConfig") or {}).get("OnFailure") or {}))
+        queues |= set(_refs(((props.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}).get("OnFailure") or {}))
     return queues
+
+
+def test_every_asynchronously_invoked_function_keeps_what_it_failed_on(template):
+    """S3 invokes asynchronously: without an on-failure destination Lambda drops the event after its retries."""
+    for name, fn in _of_type(template, "AWS::Serverless::Function").items():
+        if any(e["Type"] == "S3" for e in (fn["Properties"].get("Events") or {}).values()):
+            on_failure = fn["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+            assert on_failure["Type"] == "SQS" and set(_refs(on_failure)) <= set(_of_type(template, "AWS::SQS::Queue")), name
 
 
 def test_every_function_has_a_log_group_with_retention_and_an_errors_alarm(template):
@@ -64,7 +73,7 @@ def test_every_function_has_a_log_group_with_retention_and_an_errors_alarm(templ
 
 def test_every_dead_letter_and_on_failure_queue_has_an_alarm_and_is_listed_for_the_admin(template):
     dlqs = _dead_letter_queues(template)
-    assert {"WorkDeadLetterQueue", "ParkedQueue", "HistoryFailureQueue", "ReportDeadLetterQueue"} <= dlqs
+    assert {"WorkDeadLetterQueue", "ParkedQueue", "HistoryFailureQueue", "ReportDeadLetterQueue", "UploadFailureQueue"} <= dlqs
     watched = {next(_refs(a["Properties"]["Dimensions"])) for a in _of_type(template, "AWS::CloudWatch::Alarm").values()
                if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"}
     assert dlqs <= watched

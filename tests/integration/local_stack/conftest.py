@@ -65,9 +65,13 @@ def lambda_handler(event, context):
         raise RuntimeError("poison record")
     return {"batchItemFailures": []}
 """,
+    # the import function fails on uploads named "boom..." while the file fail-uploads exists beside the records
     "ImportFunction": """
 def lambda_handler(event, context):
     record(event)
+    key = event["Records"][0]["s3"]["object"]["key"]
+    if "/boom" in key and (RECORDS.parent.parent / "fail-uploads").exists():
+        raise RuntimeError("cannot read the upload")
 """,
 }
 

@@ -19,6 +19,8 @@ from aws_lambda_powertools.utilities.data_classes import (
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerEventV2
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
 
+from guestlist_local.admin import _list_dlq, _redrive, local_target
+
 from .conftest import recorded
 
 
@@ -249,3 +251,41 @@ def test_stream_batch_with_a_poison_record_is_bisected_then_sent_to_the_on_failu
     assert info["batchSize"] == 1 and info["streamArn"] == mapping.source_arn
     assert info["startSequenceNumber"] == info["endSequenceNumber"]
     assert info["shardId"] and info["approximateArrivalOfFirstRecord"] and info["approximateArrivalOfLastRecord"]
+
+
+def test_an_upload_the_import_function_fails_on_three_times_reaches_the_failure_queue_and_redrives(shared):
+    """Lambda's asynchronous invocation: the first try and two retries, then its on-failure record (the S3
+    event inside) goes to UploadFailureQueue instead of being dropped; `admin dlq redrive` invokes again."""
+    s3, sqs = _client(shared, "s3"), _client(shared, "sqs")
+    failing = shared.root / "fail-uploads"
+    failing.touch()
+    key = f"imports/{uuid.uuid4().hex[:8]}/boom.xlsx"
+    s3.put_object(Bucket=shared.physical("ImportBucket"), Key=key, Body=b"workbook")
+    deadline = time.monotonic() + 60
+    messages: list = []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=shared.physical("UploadFailureQueue"), WaitTimeSeconds=1,
+                                       VisibilityTimeout=0).get("Messages", [])
+    assert messages, "no failure record in UploadFailureQueue"
+    assert shared.wait_idle(30)
+    tries = [e for e in recorded(shared.root, "ImportFunction") if S3Event(e).object_key == key]
+    config = shared.topology.invoke_configs["ImportFunction"]
+    assert len(tries) == 1 + config.maximum_retry_attempts == 3
+    failure = json.loads(messages[0]["Body"])
+    assert failure["requestContext"]["condition"] == "RetriesExhausted"
+    assert failure["requestContext"]["approximateInvokeCount"] == 3
+    assert failure["requestContext"]["functionArn"] == shared.topology.functions["ImportFunction"].arn + ":$LATEST"
+    assert failure["responseContext"]["functionError"] == "Unhandled" and failure["version"] == "1.0"
+    assert failure["requestPayload"] == tries[0]  # the very S3 event, to be delivered again
+
+    where = local_target(shared.endpoint_url, shared.template_path)
+    listed = _list_dlq(where, "UploadFailureQueue", 10)[0]
+    assert listed["messages"][0]["kind"] == "failed invocation" and listed["messages"][0]["objects"] == [key]
+    still_failing = _redrive(where, "UploadFailureQueue", 10, shared.template_path)[0]
+    assert (still_failing["redriven"], still_failing["failed"]) == (0, 1)  # left in place for the next try
+    failing.unlink()
+    redriven = _redrive(where, "UploadFailureQueue", 10, shared.template_path)[0]
+    assert (redriven["redriven"], redriven["failed"]) == (1, 0)
+    again = [e for e in recorded(shared.root, "ImportFunction") if S3Event(e).object_key == key]
+    assert len(again) == 5 and again[-1] == tries[0]
+    assert _list_dlq(where, "UploadFailureQueue", 10)[0]["waiting"] == 0
