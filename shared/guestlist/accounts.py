@@ -7,6 +7,8 @@ is never stored: the import leaves the field empty with a warning, the API refus
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
@@ -49,9 +51,11 @@ def create_account(workspace_id: str, fields: dict) -> AccountModel:
     _choice("language", fields.get("language") or None, LANGUAGES)
     _choice("gender", fields.get("gender") or None, GENDERS)
     pk, sk = _key(workspace_id, username)
+    # Any: PynamoDB's Model.__init__ has a bool parameter a dict[str, str] could fill, as far as mypy knows
+    profile: dict[str, Any] = {k: str(fields[k]).strip() for k in ("firstname", "lastname", "language", "gender")
+                               if fields.get(k)}
     account = AccountModel(pk=pk, sk=sk, username=username, email=email, created_at=now_iso(),
-                           groups={g.strip() for g in groups if g.strip()} or None,
-                           **{k: str(fields[k]).strip() for k in ("firstname", "lastname", "language", "gender") if fields.get(k)})
+                           groups={g.strip() for g in groups if g.strip()} or None, **profile)
     try:
         retrying(lambda: account.save(condition=AccountModel.pk.does_not_exist()), what="account creation")
     except PutError as exc:
@@ -247,11 +251,15 @@ def add_account_group_members(workspace_id: str, name: str, usernames: list[str]
     """Accounts join the group (created if missing); each decided by its write's condition."""
     _register_group(workspace_id, name)
     result: dict = {"added": 0, "already": 0, "not_found": []}
+
+    def join(username: str) -> None:
+        AccountModel(*_key(workspace_id, username)).update(
+            actions=[AccountModel.groups.add({name})],
+            condition=AccountModel.pk.exists() & ~AccountModel.groups.contains(name))
+
     for username in dict.fromkeys(u.strip() for u in usernames if u.strip()):
         try:
-            retrying(lambda username=username: AccountModel(*_key(workspace_id, username)).update(
-                actions=[AccountModel.groups.add({name})],
-                condition=AccountModel.pk.exists() & ~AccountModel.groups.contains(name)), what="account group member")
+            retrying(partial(join, username), what="account group member")
             result["added"] += 1
         except UpdateError as exc:
             if not condition_failed(exc):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
@@ -49,7 +50,7 @@ def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d
     now = now_iso()
     status = _status_after(contact, d_confirmed=d_confirmed, d_waitlisted=d_waitlisted, d_cancelled=d_cancelled,
                            declined=True if declined_at else (False if clear_declined else None))
-    actions = [ContactModel.status.set(status), ContactModel.version.add(1), ContactModel.updated_at.set(now),
+    actions: list[Action] = [ContactModel.status.set(status), ContactModel.version.add(1), ContactModel.updated_at.set(now),
                ContactModel.last_cause.set(cause)]
     if d_confirmed:
         actions.append(ContactModel.confirmed_count.add(d_confirmed))

@@ -73,8 +73,9 @@ def plan(campaign_id: str, event_id: str, send_id: str) -> int:
     if campaign is None or campaign.status == "sent":
         return 0
     if campaign.status == "scheduled":  # the schedule fired
+        scheduled = campaign  # not None; a name the retried closure can rely on (campaign is re-read below)
         try:
-            retrying(lambda: campaign.update(
+            retrying(lambda: scheduled.update(
                 actions=[CampaignModel.status.set("sending"), CampaignModel.started_at.set(now_iso())],
                 condition=(CampaignModel.send_id == send_id) & (CampaignModel.status == "scheduled")), what="campaign")
         except UpdateError as exc:
@@ -224,6 +225,7 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
         if recipient.excluded:  # unsubscribed or bounced since the plan
             outcomes.excluded[recipient.identifier] = recipient.excluded
             continue
+        assert recipient.channel is not None and recipient.address is not None  # classify: both, or a reason
         ready.append((contact.identifier, render_for(
             campaign, event, contact, recipient.channel, recipient.address, link=personal_link(contact),
             unsubscribe_url=unsubscribe_url(event_id, contact.identifier), sender=from_address)))

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from . import campaign_templates, mail
 from .clock import now_iso, utcnow
@@ -66,7 +67,7 @@ def classify(contacts: Iterable[ContactModel], channel: str, workspace_id: str) 
     blocked = suppressed([address for _, _, address in reached if address], workspace_id)
     out = []
     for contact, how, address in reached:
-        if how is None:
+        if how is None or address is None:  # channel_for gives both or neither
             out.append(Recipient(contact.identifier, None, None, "no_address"))
         elif normalise_address(address) in blocked:
             out.append(Recipient(contact.identifier, None, None, blocked[normalise_address(address)]))
@@ -198,7 +199,7 @@ def language_of(campaign: CampaignModel, contact: ContactModel, event: EventMode
 
     templates = plain(campaign.templates)
     lang = normalize_language(contact.language)
-    return lang if lang in templates else event.default_language
+    return lang if lang is not None and lang in templates else event.default_language
 
 
 def render_for(campaign: CampaignModel, event: EventModel, contact: ContactModel, channel: str, address: str,
@@ -272,7 +273,7 @@ def request_send(event: EventModel, campaign_id: str, at: str | None) -> Campaig
     moment = _parse_at(at) if at else None
     send_id = secrets.token_hex(8)
     now = now_iso()
-    actions = [CampaignModel.send_id.set(send_id), CampaignModel.updated_at.set(now),
+    actions: list[Action] = [CampaignModel.send_id.set(send_id), CampaignModel.updated_at.set(now),
                CampaignModel.sent.set(0), CampaignModel.failed.set(0), CampaignModel.excluded.set(0),
                CampaignModel.unconfirmed.set(0), CampaignModel.chunks_done.set(0), CampaignModel.chunks_total.remove()]
     if moment:

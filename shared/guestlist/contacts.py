@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from . import aws
 from .accounts import require_account_manager
@@ -60,6 +61,10 @@ def _link_hash(event_id: str, identifier: str, version: int) -> str:
     return digest(link_token(link_secret(), event_id, identifier, version))
 
 
+@overload
+def resolve_link(token: str) -> tuple[GuestState, None]: ...
+@overload
+def resolve_link(token: str, beside: Callable[[str], T]) -> tuple[GuestState, T]: ...
 def resolve_link(token: str, beside: Callable[[str], T] | None = None) -> tuple[GuestState, T | None]:
     """Token -> the guest's state in two round trips: the hash index, then the partition.
 
@@ -154,15 +159,13 @@ def list_contacts(event_id: str, *, status: str | None = None, group: str | None
 
 
 def _open_list_cursor(cursor: str, query: dict, shards: int) -> tuple[int, dict]:
-    position = open_cursor(link_secret(), cursor, query)
-    try:
-        shard, last_key = position  # type: ignore[misc]
-        if not (isinstance(shard, int) and 0 <= shard < shards and isinstance(last_key, dict)):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise MalformedRequest("invalid_cursor", "the cursor is not one this API returned for this query",
-                               {"field": "cursor"}) from None
-    return shard, last_key
+    position = open_cursor(link_secret(), cursor, query)  # a JSON value, None when not ours
+    if isinstance(position, list) and len(position) == 2:
+        shard, last_key = position
+        if isinstance(shard, int) and 0 <= shard < shards and isinstance(last_key, dict):
+            return shard, last_key
+    raise MalformedRequest("invalid_cursor", "the cursor is not one this API returned for this query",
+                           {"field": "cursor"})
 
 
 def iter_contacts(event_id: str, **filters) -> Iterator[ContactModel]:
@@ -332,7 +335,7 @@ def record_visit(state: GuestState) -> bool:
     if contact.accessed_at:
         return False
     now = now_iso()
-    actions = [ContactModel.accessed_at.set(now), ContactModel.version.add(1), ContactModel.updated_at.set(now),
+    actions: list[Action] = [ContactModel.accessed_at.set(now), ContactModel.version.add(1), ContactModel.updated_at.set(now),
                ContactModel.last_cause.set(Cause(kind="guest", ref="visit"))]
     if contact.status == Status.OPEN:
         actions.append(ContactModel.status.set(Status.ACCESSED.value))
@@ -349,7 +352,7 @@ def record_visit(state: GuestState) -> bool:
 # ------------------------------------------------------------------ JSON
 
 def contact_json(contact: ContactModel, *, with_link: bool = True) -> dict:
-    out = {"identifier": contact.identifier, "event_id": contact.event_id, "status": contact.status}
+    out: dict[str, object] = {"identifier": contact.identifier, "event_id": contact.event_id, "status": contact.status}
     for name in PROFILE_FIELDS:
         value = getattr(contact, name)
         if value is not None:

@@ -168,7 +168,7 @@ def _options(options: Any, where: str) -> list[dict]:
             raise InvalidRequest(INVALID_FORM, f"field '{where}[{index}].value': a non-empty value, unique in the field",
                                  {"field": f"{where}[{index}].value"})
         seen.add(value)
-        item = {"value": value}
+        item: dict[str, object] = {"value": value}
         label = _local(option.get("label"), f"{where}[{index}].label", 200)
         if label is not None:
             item["label"] = label
@@ -247,9 +247,9 @@ def check_value(field: Mapping[str, Any], value: Any, *, region: str = "CH", htm
         except ValueError as exc:
             raise refuse(INVALID_PHONE, str(exc)) from None
     if kind == "select":
-        allowed = [o["value"] for o in field.get("options") or ()]
-        if text not in allowed:
-            raise refuse(INVALID_OPTION, f"choose among {', '.join(allowed)}")
+        values = [o["value"] for o in field.get("options") or ()]
+        if text not in values:
+            raise refuse(INVALID_OPTION, f"choose among {', '.join(values)}")
     if kind == "date":
         try:
             if len(text) != 10:

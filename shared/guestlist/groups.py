@@ -132,7 +132,8 @@ def add_members(event_id: str, name: str, cause: Cause, *, identifiers: list[str
     if (identifiers is None) == (filters is None):
         raise InvalidRequest("invalid_field", "give either 'identifiers' or 'filter'", {"field": "identifiers"})
     _register(event_id, name)
-    result = {"added": 0, "already": 0, "not_found": []}
+    counts = {"added": 0, "already": 0}
+    not_found: list[str] = []
     if identifiers is not None:
         wanted = list(dict.fromkeys(normalise_identifier(i) for i in identifiers if str(i).strip()))
         existing = {}
@@ -141,24 +142,25 @@ def add_members(event_id: str, name: str, cause: Cause, *, identifiers: list[str
         for identifier in wanted:
             contact = existing.get(identifier)
             if contact is None:
-                result["not_found"].append(identifier)
+                not_found.append(identifier)
             elif name in (contact.groups or ()):
-                result["already"] += 1
+                counts["already"] += 1
             else:
                 outcome = _add(contact.pk, name, cause)
                 if outcome == "not_found":
-                    result["not_found"].append(identifier)
+                    not_found.append(identifier)
                 else:
-                    result[outcome] += 1
-        return result
+                    counts[outcome] += 1
+        return {**counts, "not_found": not_found}
+    assert filters is not None  # exactly one of the two, checked above
     for contact in iter_contacts(event_id, **filters):
         if name in (contact.groups or ()):
-            result["already"] += 1
+            counts["already"] += 1
         else:
             outcome = _add(contact.pk, name, cause)
             if outcome != "not_found":  # deleted while we walked: not a member the listing still shows
-                result[outcome] += 1
-    return result
+                counts[outcome] += 1
+    return {**counts, "not_found": not_found}
 
 
 def remove_member(event_id: str, name: str, identifier: str, cause: Cause) -> None:

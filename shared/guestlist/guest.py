@@ -120,10 +120,11 @@ def join(token: str, now: str | None = None) -> str:
     """The online event's join URL for a confirmed guest inside the window; records `attended` once."""
 
     event, state = _load(token)
-    if not join_open(event, state, now):
+    online = online_of(event)  # set whenever join_open holds
+    if online is None or not join_open(event, state, now):
         raise Conflict("join_not_open", "the online event cannot be joined from this link now")
     booking_rules.record_online_attendance(event, state)
-    return online_of(event)["join_url"]
+    return online["join_url"]
 
 
 def cancel(token: str, booking_id: str) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from . import mail, transactional
 from .clock import now_iso
@@ -87,7 +88,7 @@ def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, messa
     """Record the outcome of a claimed send (only a pending marker changes)."""
     from .models import GuestMailModel
 
-    actions = [GuestMailModel.state.set(state)]
+    actions: list[Action] = [GuestMailModel.state.set(state)]
     actions += [getattr(GuestMailModel, name).set(value)
                 for name, value in (("channel", channel), ("message_id", message_id), ("reason", reason)) if value]
     try:

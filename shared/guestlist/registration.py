@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from functools import partial
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -131,7 +132,7 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
             return None  # no seat (the event's or the group's): waitlisted instead
 
     for seated in (True, False):
-        outcome = retrying(lambda seated=seated: attempt(seated), what="public registration")
+        outcome = retrying(partial(attempt, seated), what="public registration")
         if outcome is not None:
             return outcome
     return "existing"

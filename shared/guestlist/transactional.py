@@ -224,9 +224,9 @@ def _mail(kind: str, lang: str, name: str, event: Mapping, contact: Mapping, lin
     person = display_name(contact)
     greeting = text("greeting.named", lang, name=person) if person else text("greeting.anonymous", lang)
     lead = text(f"{kind}.lead", lang, event=name)
-    facts = [(text("when", lang), when_text(event, lang)),
+    given = [(text("when", lang), when_text(event, lang)),
              (text("where", lang), localised(event.get("venue"), lang, event.get("default_language")) or None)]
-    facts = [(label, value) for label, value in facts if value]
+    facts = [(label, value) for label, value in given if value]
     attachments = ticket_attachments(event, link, lang, ticket_code) if kind in _WITH_TICKET else ()
     extra = [text("attachments", lang)] if attachments else []
     plain = "\n\n".join([f"{greeting},", lead, *[f"{label}: {value}" for label, value in facts], *extra,

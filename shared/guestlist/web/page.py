@@ -130,7 +130,8 @@ def _fields(event: Mapping[str, Any], contact: Mapping[str, Any], lang: str, sub
     from ..forms import default_form, localised_form
 
     form = event.get("form") or default_form()
-    custom = contact.get("custom") if isinstance(contact.get("custom"), Mapping) else {}
+    raw_custom = contact.get("custom")
+    custom = raw_custom if isinstance(raw_custom, Mapping) else {}
     out = []
     for index, field in enumerate(localised_form(form, lang, event.get("default_language"), _label_of(lang))):
         name, kind = field["id"], field["type"]
@@ -207,7 +208,8 @@ def ticket_groups(code: str) -> list[str]:
 
 
 def _organiser(event: Mapping[str, Any]) -> dict | None:
-    organiser = event.get("organiser") if isinstance(event.get("organiser"), Mapping) else {}
+    raw = event.get("organiser")
+    organiser = raw if isinstance(raw, Mapping) else {}
     block = {key: _text(organiser.get(key)) for key in ("name", "email", "url")}
     if block["url"] and not block["url"].startswith(("https://", "http://")):
         block["url"] = ""
