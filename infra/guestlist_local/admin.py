@@ -17,7 +17,8 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from .output import print_json, print_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Operator commands: workspaces, organiser keys, dead letters, teardown (local stack or --stack NAME).")
@@ -182,20 +183,16 @@ def _run(fn, *args: Any) -> Any:
         raise
 
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-
-
 # ------------------------------------------------------------------ workspaces
+
+
+def _keys_on(stack: str | None, region: str | None, aws_endpoint: str, template: Path | None):
+    """The target and `guestlist.keys` bound to its tables (the package reads their names when first imported)."""
+    where = _run(target, stack, region, aws_endpoint, template)
+    _run(where.apply)
+    from guestlist import keys
+
+    return where, keys
 
 
 @workspace_app.command("create")
@@ -204,13 +201,10 @@ def workspace_create(name: str = typer.Argument(..., help="The workspace's name.
                      stack: str | None = StackOpt, region: str | None = RegionOpt,
                      aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Create a workspace; prints its first organiser key, once (it is stored hashed)."""
-    where = _run(target, stack, region, aws_endpoint, template)
-    _run(where.apply)
-    from guestlist import keys
-
+    where, keys = _keys_on(stack, region, aws_endpoint, template)
     workspace, key = _run(keys.create_workspace, name, workspace_id)
     if json_output:
-        _print_json({"workspace_id": workspace["workspace_id"], "name": workspace["name"], "key": key})
+        print_json({"workspace_id": workspace["workspace_id"], "name": workspace["name"], "key": key})
         return
     console.print(f"workspace [bold]{workspace['name']}[/] ({workspace['workspace_id']}) created on {where.where}")
     console.print(f"  organiser key  {key}", soft_wrap=True, highlight=False)
@@ -221,16 +215,13 @@ def workspace_create(name: str = typer.Argument(..., help="The workspace's name.
 def workspace_list(stack: str | None = StackOpt, region: str | None = RegionOpt,
                    aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """The workspaces."""
-    where = _run(target, stack, region, aws_endpoint, template)
-    _run(where.apply)
-    from guestlist import keys
-
+    where, keys = _keys_on(stack, region, aws_endpoint, template)
     found = _run(keys.list_workspaces)
     if json_output:
-        _print_json({"workspaces": found})
+        print_json({"workspaces": found})
         return
-    _table(f"workspaces on {where.where}", ["workspace_id", "name", "created_at"],
-           [[w["workspace_id"], w["name"], w["created_at"]] for w in found])
+    print_table(f"workspaces on {where.where}", ["workspace_id", "name", "created_at"],
+                [[w["workspace_id"], w["name"], w["created_at"]] for w in found])
 
 
 # ------------------------------------------------------------------ organiser keys
@@ -244,13 +235,10 @@ def key_create(workspace: str = WorkspaceOpt, label: str | None = typer.Option(N
                stack: str | None = StackOpt, region: str | None = RegionOpt,
                aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Another organiser key of a workspace, printed once."""
-    where = _run(target, stack, region, aws_endpoint, template)
-    _run(where.apply)
-    from guestlist import keys
-
+    where, keys = _keys_on(stack, region, aws_endpoint, template)
     key, listing = _run(keys.create_organiser_key, workspace, label)
     if json_output:
-        _print_json({"workspace_id": workspace, **listing, "key": key})
+        print_json({"workspace_id": workspace, **listing, "key": key})
         return
     console.print(f"organiser key {listing['key_id']} of {workspace} created on {where.where}")
     console.print(f"  key  {key}", soft_wrap=True, highlight=False)
@@ -261,16 +249,13 @@ def key_create(workspace: str = WorkspaceOpt, label: str | None = typer.Option(N
 def key_list(workspace: str = WorkspaceOpt, stack: str | None = StackOpt, region: str | None = RegionOpt,
              aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """A workspace's organiser keys (ids and labels; the keys themselves are not stored)."""
-    where = _run(target, stack, region, aws_endpoint, template)
-    _run(where.apply)
-    from guestlist import keys
-
+    where, keys = _keys_on(stack, region, aws_endpoint, template)
     found = _run(keys.list_organiser_keys, workspace)
     if json_output:
-        _print_json({"workspace_id": workspace, "keys": found})
+        print_json({"workspace_id": workspace, "keys": found})
         return
-    _table(f"organiser keys of {workspace} on {where.where}", ["key_id", "label", "created_at"],
-           [[k["key_id"], k["label"], k["created_at"]] for k in found])
+    print_table(f"organiser keys of {workspace} on {where.where}", ["key_id", "label", "created_at"],
+                [[k["key_id"], k["label"], k["created_at"]] for k in found])
 
 
 @key_app.command("revoke")
@@ -278,13 +263,10 @@ def key_revoke(key_id: str = typer.Argument(..., help="The key's id (guestlist a
                stack: str | None = StackOpt, region: str | None = RegionOpt,
                aws_endpoint: str = EndpointOpt, template: Path | None = TemplateOpt, json_output: bool = JsonOpt) -> None:
     """Revoke an organiser key: it stops working at once."""
-    where = _run(target, stack, region, aws_endpoint, template)
-    _run(where.apply)
-    from guestlist import keys
-
+    where, keys = _keys_on(stack, region, aws_endpoint, template)
     _run(keys.revoke_organiser_key, workspace, key_id)
     if json_output:
-        _print_json({"workspace_id": workspace, "key_id": key_id, "revoked": True})
+        print_json({"workspace_id": workspace, "key_id": key_id, "revoked": True})
         return
     console.print(f"organiser key {key_id} of {workspace} revoked on {where.where}")
 
@@ -384,16 +366,16 @@ def dlq_list(queue: str | None = QueueOpt, limit: int = typer.Option(20, "--limi
     where = _run(target, stack, region, aws_endpoint, template)
     queues = _run(_list_dlq, where, queue, limit)
     if json_output:
-        _print_json({"queues": queues})
+        print_json({"queues": queues})
         return
-    _table(f"dead letters on {where.where}", ["queue", "waiting", "in flight"],
-           [[q["queue"], q["waiting"], q["in_flight"]] for q in queues])
+    print_table(f"dead letters on {where.where}", ["queue", "waiting", "in flight"],
+                [[q["queue"], q["waiting"], q["in_flight"]] for q in queues])
     for q in queues:
         if q["messages"]:
             rows = [[m["message_id"], m["kind"], m["receive_count"],
                      ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("message_id", "kind", "receive_count", "sent_at"))]
                     for m in q["messages"]]
-            _table(q["queue"], ["message", "kind", "receives", "about"], rows)
+            print_table(q["queue"], ["message", "kind", "receives", "about"], rows)
 
 
 def _stream_records(where: Target, info: dict) -> list[dict]:
@@ -529,10 +511,10 @@ def dlq_redrive(queue: str | None = QueueOpt, limit: int = typer.Option(1000, "-
         _run(where.apply)  # the handlers of a local redrive read the same environment
     results = _run(_redrive, where, queue, limit, template)
     if json_output:
-        _print_json({"queues": results})
+        print_json({"queues": results})
     else:
-        _table(f"redrive on {where.where}", ["queue", "to", "redriven", "failed"],
-               [[r["queue"], ", ".join(r["to"]), r["redriven"], r["failed"]] for r in results])
+        print_table(f"redrive on {where.where}", ["queue", "to", "redriven", "failed"],
+                    [[r["queue"], ", ".join(r["to"]), r["redriven"], r["failed"]] for r in results])
         for r in results:
             for line in r["errors"]:
                 err.print(f"[yellow]{r['queue']}[/] {line}", highlight=False)
@@ -597,7 +579,7 @@ def teardown(stack: str = typer.Option(..., "--stack", help="The deployed stack 
         raise typer.Exit(1)
     result = _run(_teardown, where, purge, wait)
     if json_output:
-        _print_json(result)
+        print_json(result)
         return
     console.print(f"stack {stack}: bucket {result['bucket']} emptied ({result['objects_removed']} objects), "
                   f"delete {'complete' if wait else 'started'}")

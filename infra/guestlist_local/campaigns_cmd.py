@@ -11,7 +11,8 @@ import requests
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+
+from .output import print_json, print_table
 
 app = typer.Typer(no_args_is_help=True, help="Campaigns (invitations, reminders): create, list, show, send, cancel.")
 console = Console()
@@ -106,7 +107,7 @@ def create(
     campaign = Client(api, key).call("POST", _path(event), expect=(201,), body={
         "name": name, "channel": channel, "audience": audience,
         "templates": _templates(templates, lang, subject, body, body_file)})
-    print(json.dumps(campaign, indent=2, ensure_ascii=False)) if json_output else _summary(campaign)
+    print_json(campaign) if json_output else _summary(campaign)
 
 
 @app.command("list")
@@ -114,13 +115,11 @@ def list_(event: str = EVENT, api: str = API, key: str | None = KEY, json_output
     """The event's campaigns."""
     found = Client(api, key).call("GET", _path(event))
     if json_output:
-        print(json.dumps(found, indent=2, ensure_ascii=False))
+        print_json(found)
         return
-    table = Table("campaign", "name", "status", "recipients", "sent", "failed", "excluded")
-    for c in found["campaigns"]:
-        table.add_row(c["campaign_id"], c["name"], c["status"], str(c["recipients"]["total"]), str(c["counts"]["sent"]),
-                      str(c["counts"]["failed"]), str(c["counts"]["excluded"]))
-    console.print(table)
+    print_table(None, ["campaign", "name", "status", "recipients", "sent", "failed", "excluded"],
+                [[c["campaign_id"], c["name"], c["status"], c["recipients"]["total"], c["counts"]["sent"], c["counts"]["failed"],
+                  c["counts"]["excluded"]] for c in found["campaigns"]])
 
 
 @app.command()
@@ -128,7 +127,7 @@ def show(campaign: str = typer.Argument(..., help="The campaign id."), event: st
          key: str | None = KEY, json_output: bool = JSON) -> None:
     """Status, counts and every failure with its reason."""
     found = Client(api, key).call("GET", _path(event, campaign))
-    print(json.dumps(found, indent=2, ensure_ascii=False)) if json_output else _summary(found)
+    print_json(found) if json_output else _summary(found)
 
 
 @app.command()
@@ -139,7 +138,7 @@ def recipients(campaign: str = typer.Argument(...), event: str = EVENT,
     params = {} if excluded is None else {"excluded": str(excluded).lower()}
     found = Client(api, key).call("GET", _path(event, campaign, "/recipients"), params=params)
     if json_output:
-        print(json.dumps(found, indent=2, ensure_ascii=False))
+        print_json(found)
         return
     for row in found["recipients"]:
         console.print(f"{row['identifier']}\t{row['channel'] or '-'}\t{row['excluded'] or ''}", markup=False, highlight=False)
@@ -152,7 +151,7 @@ def preview(campaign: str = typer.Argument(...), event: str = EVENT,
     """One contact's message, rendered as it would be sent."""
     found = Client(api, key).call("GET", _path(event, campaign, "/preview"), params={"identifier": identifier})
     if json_output:
-        print(json.dumps(found, indent=2, ensure_ascii=False))
+        print_json(found)
         return
     console.print(f"[bold]{found.get('subject') or '(SMS)'}[/]  ({found['language']}, {found['channel'] or found['excluded']})")
     console.print(found.get("text") or found.get("sms") or "", markup=False, highlight=False)
@@ -168,7 +167,7 @@ def send(campaign: str = typer.Argument(...), event: str = EVENT,
     client = Client(api, key)
     started = client.call("POST", _path(event, campaign, "/send"), body={"at": at} if at else {}, expect=(202,))
     if at or not wait:
-        print(json.dumps(started, indent=2, ensure_ascii=False)) if json_output else _summary(started)
+        print_json(started) if json_output else _summary(started)
         return
     total = max(int(started["recipients"]["total"]), 1)
     deadline = time.monotonic() + timeout
@@ -183,7 +182,7 @@ def send(campaign: str = typer.Argument(...), event: str = EVENT,
             done = c["sent"] + c["failed"] + c["unconfirmed"]
             progress.update(task, completed=min(done, total), description=current["status"])
     final = client.call("GET", _path(event, campaign))
-    print(json.dumps(final, indent=2, ensure_ascii=False)) if json_output else _summary(final)
+    print_json(final) if json_output else _summary(final)
     if final["status"] != "sent":
         console.print(f"[yellow]still {final['status']} after {timeout:.0f} s; `guestlist campaigns show` follows it[/]")
         raise typer.Exit(2)
@@ -194,4 +193,4 @@ def cancel(campaign: str = typer.Argument(...), event: str = EVENT, api: str = A
            json_output: bool = JSON) -> None:
     """Cancel a scheduled send (the campaign goes back to draft)."""
     found = Client(api, key).call("POST", _path(event, campaign, "/cancel"))
-    print(json.dumps(found, indent=2, ensure_ascii=False)) if json_output else _summary(found)
+    print_json(found) if json_output else _summary(found)

@@ -14,6 +14,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from .output import print_json
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="guestlist: event guest lists on AWS, or on this machine.")
 console = Console()
 
@@ -140,7 +142,6 @@ def outbox(
     json_output: bool = typer.Option(False, "--json", help="Print the messages as JSON."),
 ) -> None:
     """Show the mails and SMS the running stack sent (guests and account managers), mails first."""
-    import json
 
     import requests
 
@@ -159,7 +160,7 @@ def outbox(
         console.print(f"[red]error:[/] cannot read the outbox at {aws_endpoint}: {exc}")
         raise typer.Exit(1) from None
     if json_output:
-        print(json.dumps(messages, indent=2, ensure_ascii=False))
+        print_json(messages)
         return
     if not messages:
         console.print("nothing sent")

@@ -7,7 +7,6 @@ Tables for people, `--json` for scripts; long work (listing many pages, an expor
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -16,7 +15,8 @@ from urllib.parse import quote
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from .output import print_json, print_table
 
 console = Console()
 err = Console(stderr=True)
@@ -74,19 +74,6 @@ def _pairs(values: list[str], what: str) -> dict:
     return out
 
 
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-
-
 def _filters(status, group, q, permission_group) -> dict:
     return {k: v for k, v in {"status": status, "group": group, "q": q, "permission_group": permission_group}.items() if v}
 
@@ -98,10 +85,10 @@ def events(api: str | None = API, key: str | None = KEY, json_output: bool = JSO
     client = Client(api, key)
     found = [client.call("GET", _path("events", e["event_id"])) for e in client.call("GET", "/events")["events"]]
     if json_output:
-        return _print_json(found)
-    _table("events", ["event_id", "name", "start", "capacity", "confirmed"],
-           [[e["event_id"], e["name"], e.get("start"), e.get("capacity") if e.get("capacity") is not None else "unlimited",
-             e.get("confirmed")] for e in found])
+        return print_json(found)
+    print_table("events", ["event_id", "name", "start", "capacity", "confirmed"],
+                [[e["event_id"], e["name"], e.get("start"), e.get("capacity") if e.get("capacity") is not None else "unlimited",
+                  e.get("confirmed")] for e in found])
 
 
 contacts = typer.Typer(no_args_is_help=True, help="List, add, book and unregister an event's contacts.")
@@ -133,10 +120,10 @@ def contacts_list(
             if not cursor:
                 break
     if json_output:
-        return _print_json(found)
-    _table(f"{len(found)} contact(s) of {event}", ["identifier", "name", "status", "groups", "personal link"],
-           [[c["identifier"], " ".join(filter(None, [c.get("firstname"), c.get("lastname")])), c["status"],
-             ", ".join(c.get("groups") or []), c.get("personal_link")] for c in found])
+        return print_json(found)
+    print_table(f"{len(found)} contact(s) of {event}", ["identifier", "name", "status", "groups", "personal link"],
+                [[c["identifier"], " ".join(filter(None, [c.get("firstname"), c.get("lastname")])), c["status"],
+                  ", ".join(c.get("groups") or []), c.get("personal_link")] for c in found])
 
 
 @contacts.command("add")
@@ -152,7 +139,7 @@ def contacts_add(
         body["groups"] = group
     contact = Client(api, key).call("POST", _path("events", event, "contacts"), body)
     if json_output:
-        return _print_json(contact)
+        return print_json(contact)
     console.print(f"[green]added[/] {contact['identifier']} ({contact['status']})\n  {contact['personal_link']}")
 
 
@@ -169,7 +156,7 @@ def contacts_book(
             "over_capacity": over_capacity}
     booking = Client(api, key).call("POST", _path("events", event, "contacts", identifier, "bookings"), body)
     if json_output:
-        return _print_json(booking)
+        return print_json(booking)
     extra = " (over capacity)" if booking.get("over_capacity") else ""
     console.print(f"[green]{booking['status']}[/]{extra}: booking {booking['booking_id']} for {identifier}")
 
@@ -182,7 +169,7 @@ def contacts_unregister(
     """Cancel every booking of a contact; its status becomes unregistered."""
     result = Client(api, key).call("POST", _path("events", event, "contacts", identifier, "unregister"))
     if json_output:
-        return _print_json(result)
+        return print_json(result)
     console.print(f"{result['identifier']}: [yellow]{result['status']}[/] ({len(result['bookings'])} booking(s) cancelled or kept cancelled)")
 
 
@@ -201,14 +188,14 @@ def groups(
         body = {"identifiers": member} if member else {"filter": _filters(status, in_group, q, None)}
         result = client.call("POST", _path("events", event, "groups", add, "members"), body)
         if json_output:
-            return _print_json(result)
+            return print_json(result)
         console.print(f"{add}: [green]{result['added']} added[/], {result['already']} already in it"
                       + (f", not found: {', '.join(result['not_found'])}" if result["not_found"] else ""))
         return
     found = client.call("GET", _path("events", event, "groups"))["groups"]
     if json_output:
-        return _print_json(found)
-    _table(f"groups of {event}", ["group", "members"], [[g["name"], g["members"]] for g in found])
+        return print_json(found)
+    print_table(f"groups of {event}", ["group", "members"], [[g["name"], g["members"]] for g in found])
 
 
 def export(
@@ -245,7 +232,7 @@ def export(
             for chunk in response.iter_content(1 << 16):
                 handle.write(chunk)
     if json_output:
-        return _print_json({**job, "file": str(target)})
+        return print_json({**job, "file": str(target)})
     console.print(f"[green]exported[/] {job['rows']} contact(s) to {target}")
 
 

@@ -28,27 +28,15 @@ STACK = "gl-deployed"
 DEPLOYED = """
 AWSTemplateFormatVersion: "2010-09-09"
 Resources:
-  ContactsTable:
+  ContactsTable: &table  # the three tables are alike (a YAML alias repeats this one)
     Type: AWS::DynamoDB::Table
     DeletionPolicy: Retain
     Properties:
       BillingMode: PAY_PER_REQUEST
       AttributeDefinitions: [{AttributeName: pk, AttributeType: S}, {AttributeName: sk, AttributeType: S}]
       KeySchema: [{AttributeName: pk, KeyType: HASH}, {AttributeName: sk, KeyType: RANGE}]
-  EventsTable:
-    Type: AWS::DynamoDB::Table
-    DeletionPolicy: Retain
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}, {AttributeName: sk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}, {AttributeName: sk, KeyType: RANGE}]
-  HistoryTable:
-    Type: AWS::DynamoDB::Table
-    DeletionPolicy: Retain
-    Properties:
-      BillingMode: PAY_PER_REQUEST
-      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}, {AttributeName: sk, AttributeType: S}]
-      KeySchema: [{AttributeName: pk, KeyType: HASH}, {AttributeName: sk, KeyType: RANGE}]
+  EventsTable: *table
+  HistoryTable: *table
   ImportBucket:
     Type: AWS::S3::Bucket
   WorkQueue:
