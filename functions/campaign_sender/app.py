@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist import campaign_sender
-from guestlist.observability import new_metrics, new_tracer
+from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
@@ -18,11 +18,16 @@ processor = BatchProcessor(event_type=EventType.SQS)
 _deadline = {"at": None}  # this invocation's end (monotonic) minus the margin the final writes need
 
 
+def _count_mail(state: str) -> None:
+    """Campaign mails count in the same MailsSent/MailsFailed metrics (and alarm) as transactional ones."""
+    metrics.add_metric(name="MailsSent" if state == "sent" else "MailsFailed", unit=MetricUnit.Count, value=1)
+
+
 def record_handler(record: SQSRecord):
     message = json.loads(record.body)
     # The attempt id names this delivery: a marker it finds with another id was left by a crash.
     attempt = f"{record.message_id}:{record.attributes.approximate_receive_count}"
-    campaign_sender.handle(message, attempt=attempt, deadline=_deadline["at"])
+    campaign_sender.handle(message, attempt=attempt, deadline=_deadline["at"], on_sent=_count_mail)
     logger.info("campaign message", extra={"kind": message.get("kind"), "campaign_id": message.get("campaign_id"),
                                            "index": message.get("index")})
 

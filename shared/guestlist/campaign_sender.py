@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -194,8 +195,9 @@ def _open_chunk(campaign_id: str, event_id: str, send_id: str, index: int):
 
 
 def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, attempt: str | None = None,
-              deadline: float | None = None, sender=None) -> Outcomes | None:
+              deadline: float | None = None, sender=None, on_sent: Callable[[str], None] | None = None) -> Outcomes | None:
     """Send one chunk; returns its outcomes (None when there is nothing to do: done, stale or cancelled).
+    `on_sent` hears "sent" or "failed" for each SES/SNS call this delivery made (the handler's metrics).
 
     Raises RetryableSendError when throttling outlasted the time budget: progress is saved,
     the unsent recipient released, and the queue redelivers the message.
@@ -257,6 +259,8 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
                 except BaseException as exc:
                     crash = crash or exc
             for identifier, state, reason in results:
+                if on_sent is not None and state in ("sent", "failed"):
+                    on_sent(state)
                 if state == "sent":
                     outcomes.sent.append(identifier)
                 elif state == "failed":
@@ -329,13 +333,14 @@ def dead_chunk(campaign_id: str, event_id: str, send_id: str, index: int) -> Non
     _complete(campaign_id, event_id, send_id, key, outcomes)
 
 
-def handle(message: dict, *, attempt: str | None = None, deadline: float | None = None) -> None:
+def handle(message: dict, *, attempt: str | None = None, deadline: float | None = None,
+           on_sent: Callable[[str], None] | None = None) -> None:
     kind = message.get("kind")
     if kind == "plan":
         plan(message["campaign_id"], message["event_id"], message["send_id"])
     elif kind == "chunk":
         run_chunk(message["campaign_id"], message["event_id"], message["send_id"], int(message["index"]),
-                  attempt=attempt, deadline=deadline)
+                  attempt=attempt, deadline=deadline, on_sent=on_sent)
     else:
         raise ValueError(f"unknown campaign message kind {kind!r}")
 

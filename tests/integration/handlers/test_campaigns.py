@@ -322,6 +322,34 @@ def test_permanent_rejections_are_reported_per_recipient(stack, organiser, monke
     assert final["failures"] == [{"identifier": people[1][0], "reason": "message_rejected"}]
 
 
+def test_campaign_mails_count_in_the_mails_sent_and_failed_metrics(stack, organiser, monkeypatch, capsys):
+    """The MailsFailed alarm hears of a campaign SES refused, as it does of transactional mails."""
+    from guestlist import mail
+
+    event_id = new_event(stack, organiser)
+    people = guests(stack, organiser, event_id, 3)
+    campaign = create(stack, organiser, event_id)
+    real = mail.send_with_backoff
+
+    def rejects_one(message, **kw):
+        if message.to == people[0][1]:
+            raise mail.PermanentSendError("message_rejected", "MessageRejected")
+        return real(message, **kw)
+
+    monkeypatch.setattr(mail, "send_with_backoff", rejects_one)
+    capsys.readouterr()
+    assert _send(stack, organiser, event_id, campaign["campaign_id"])[0] == 202
+    assert drain(stack) == []
+    counted = {"MailsSent": 0, "MailsFailed": 0}
+    for line in capsys.readouterr().out.splitlines():
+        doc = json.loads(line) if line.startswith("{") else {}
+        if "_aws" in doc:  # an EMF metrics line
+            for name in counted:
+                value = doc.get(name, 0)
+                counted[name] += sum(value) if isinstance(value, list) else value
+    assert counted == {"MailsSent": 2, "MailsFailed": 1}
+
+
 def test_a_dead_lettered_chunk_is_reported_so_the_send_ends(stack, organiser):
     event_id = new_event(stack, organiser)
     guests(stack, organiser, event_id, 2)
