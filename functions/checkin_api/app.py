@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from guestlist import checkin, events
+from guestlist import checkin, door, events
 from guestlist.api import caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
 from guestlist.edge import Edge, given
@@ -106,18 +106,18 @@ def annul(event_id: str, nonce: str, body: AnnulIn):
 @edge.get("/events/<event_id>/checkins/search", query=SearchQuery, response=SearchOut, summary="Find a guest by name")
 def search(event_id: str, query: SearchQuery):
     _door_event(event_id)
-    return {"guests": checkin.search_guests(event_id, query.q)}
+    return {"guests": door.search_guests(event_id, query.q)}
 
 
 @edge.get("/events/<event_id>/checkins/stats", response=Stats, summary="The door's live counters")
 def stats(event_id: str):
-    return checkin.checkin_stats(_authorised_event(event_id))
+    return door.checkin_stats(_authorised_event(event_id))
 
 
 @edge.get("/events/<event_id>/checkins", query=ScansQuery, response=ScansOut, summary="The newest scans (organisers)")
 def list_scans(event_id: str, query: ScansQuery):
     _authorised_event(event_id, organiser_only=True)
-    return {"scans": checkin.recent_scans(event_id, result=query.result, limit=query.limit)}
+    return {"scans": door.recent_scans(event_id, result=query.result, limit=query.limit)}
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -110,11 +110,11 @@ def empty_queues(stack):
 @pytest.fixture
 def chunk_size(monkeypatch):
     """Small chunks, so small files still make several chunks (and batches of chunks)."""
-    import guestlist.imports as imports
+    import guestlist.imports.fan_out as fan_out
 
     def set_size(n: int) -> None:
-        settings = dataclasses.replace(imports.get_settings(), import_chunk_size=n)
-        monkeypatch.setattr(imports, "get_settings", lambda: settings)
+        settings = dataclasses.replace(fan_out.get_settings(), import_chunk_size=n)
+        monkeypatch.setattr(fan_out, "get_settings", lambda: settings)
 
     return set_size
 

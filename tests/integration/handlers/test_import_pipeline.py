@@ -107,11 +107,11 @@ def test_same_s3_event_twice_makes_one_job_and_one_set_of_chunks(stack, organise
 
 def test_chunks_go_out_ten_per_send_message_batch(stack, organiser, chunk_size, monkeypatch):
     chunk_size(1)
-    import guestlist.imports as imports
+    import guestlist.imports.fan_out as fan_out
 
     batches = []
-    real = imports._send_batch
-    monkeypatch.setattr(imports, "_send_batch", lambda sqs, url, texts: batches.append(len(texts)) or real(sqs, url, texts))
+    real = fan_out._send_batch
+    monkeypatch.setattr(fan_out, "_send_batch", lambda sqs, url, texts: batches.append(len(texts)) or real(sqs, url, texts))
     event_id = create_event(stack, organiser)
     start(stack, upload(stack, event_id, workbook(GUESTS)))
     assert batches == [10, 2]
@@ -121,6 +121,7 @@ def test_chunks_go_out_ten_per_send_message_batch(stack, organiser, chunk_size, 
 def test_crash_between_job_created_and_chunks_sent_is_recovered_by_the_redelivered_s3_event(stack, organiser, chunk_size, monkeypatch):
     chunk_size(5)  # 12 rows -> 3 chunks
     import guestlist.imports as imports
+    import guestlist.imports.start as import_start
 
     real = imports.send_chunks
 
@@ -128,7 +129,7 @@ def test_crash_between_job_created_and_chunks_sent_is_recovered_by_the_redeliver
         real(bodies[:1])  # one chunk reached the queue, then the function died
         raise RuntimeError("Lambda timed out")
 
-    monkeypatch.setattr(imports, "send_chunks", send_then_die)
+    monkeypatch.setattr(import_start, "send_chunks", send_then_die)
     event_id = create_event(stack, organiser)
     s3_event = upload(stack, event_id, workbook(GUESTS))
     with pytest.raises(RuntimeError):
@@ -136,7 +137,7 @@ def test_crash_between_job_created_and_chunks_sent_is_recovered_by_the_redeliver
     stuck = imports.get_job(imports.import_id_for(*_s3_identity(s3_event)))
     assert (stuck.status, stuck.chunks_sent, stuck.chunks_total) == ("running", 0, 3)
 
-    monkeypatch.setattr(imports, "send_chunks", real)
+    monkeypatch.setattr(import_start, "send_chunks", real)
     import_id = start(stack, s3_event)  # Lambda's asynchronous retry of the same event
     assert _job(import_id).chunks_sent == 3
     assert queue_depth(stack, "WorkQueue") == 4  # the duplicate chunk is harmless
@@ -150,6 +151,7 @@ def test_crash_between_job_created_and_chunks_sent_is_recovered_by_the_redeliver
 def test_crash_after_the_last_chunk_was_counted_still_finishes_the_job(stack, organiser, monkeypatch):
     """All chunks counted before chunks_sent was written: the import function asks for the report step itself."""
     import guestlist.imports as imports
+    import guestlist.imports.start as import_start
 
     event_id = create_event(stack, organiser)
     real = imports.send_chunks
@@ -159,7 +161,7 @@ def test_crash_after_the_last_chunk_was_counted_still_finishes_the_job(stack, or
         deliver_all(stack)  # the workers are faster than the import function's next write
         return len(bodies)
 
-    monkeypatch.setattr(imports, "send_chunks", send_and_process)
+    monkeypatch.setattr(import_start, "send_chunks", send_and_process)
     import_id = start(stack, upload(stack, event_id, workbook(GUESTS)))
     deliver_all(stack)  # the report step the import function asked for
     assert _job(import_id).status == "completed"

@@ -92,20 +92,20 @@ def test_delete_missing_deletes_absent_contacts_and_keeps_and_reports_those_with
 
 
 def test_delete_missing_counts_each_deletion_once_when_a_second_finisher_wins_the_race(stack, organiser, monkeypatch):
-    import guestlist.imports as imports
+    import guestlist.imports.completion as completion
 
     event_id = create_event(stack, organiser)
     run_import(stack, organiser, event_id, [["Identifier"], ["D-1"], ["D-2"], ["D-3"]])
     import_id = start(stack, upload(stack, event_id, workbook([["Identifier"], ["D-1"]]), {"delete-missing": "true"}))
-    real_delete_missing = imports._delete_missing
+    real_delete_missing = completion._delete_missing
 
     def first_finisher_deletes_then_second_finishes_first(job):
         kept = real_delete_missing(job)
-        monkeypatch.setattr(imports, "_delete_missing", real_delete_missing)
-        imports.finish(imports.get_job(job.import_id))  # another worker: nothing left to delete, writes the end first
+        monkeypatch.setattr(completion, "_delete_missing", real_delete_missing)
+        completion.finish(completion.get_job(job.import_id))  # another worker: nothing left to delete, writes the end first
         return kept
 
-    monkeypatch.setattr(imports, "_delete_missing", first_finisher_deletes_then_second_finishes_first)
+    monkeypatch.setattr(completion, "_delete_missing", first_finisher_deletes_then_second_finishes_first)
     deliver_all(stack)
     rep = report(stack, organiser, event_id, import_id)
     assert rep["status"] == "completed" and rep["counts"]["deleted"] == 2

@@ -135,11 +135,11 @@ def test_replaying_every_s3_event_and_sqs_message_twice_leaves_the_same_contacts
 
 def test_worker_crash_mid_chunk_then_redelivery_accounts_for_every_row(stack, organiser, chunk_size, monkeypatch):
     chunk_size(5)
-    import guestlist.imports as imports
+    import guestlist.imports.worker as worker
 
     event_id = create_event(stack, organiser)
     run_import(stack, organiser, event_id, _rows(3))  # P-000..P-002 exist
-    real, calls, lock = imports.upsert_row, {"n": 0}, threading.Lock()
+    real, calls, lock = worker.upsert_row, {"n": 0}, threading.Lock()
 
     def crash_after_four_rows(*args, **kwargs):  # 4 rows written (updated or created), then the worker dies
         with lock:
@@ -149,7 +149,7 @@ def test_worker_crash_mid_chunk_then_redelivery_accounts_for_every_row(stack, or
             raise ConnectionError("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "upsert_row", crash_after_four_rows)
+    monkeypatch.setattr(worker, "upsert_row", crash_after_four_rows)
     import_id = start(stack, upload(stack, event_id, workbook(_rows(8))))
     first = deliver(stack, "WorkQueue", "UpsertWorkerFunction", max_batches=1, until_empty=False)
     assert len(first[0]["batchItemFailures"]) == 1  # the one chunk reported failed; the other was counted
@@ -164,16 +164,16 @@ def test_worker_crash_mid_chunk_then_redelivery_accounts_for_every_row(stack, or
 def test_chunk_in_the_dead_letter_queue_ends_the_job_failing_only_the_row_that_cannot_be_written(stack, organiser, chunk_size, monkeypatch):
     """The dead chunk's last run counts its written rows as created; only the poison row is `processing_failed`."""
     chunk_size(3)
-    import guestlist.imports as imports
+    import guestlist.imports.worker as worker
 
-    real = imports.upsert_row
+    real = worker.upsert_row
 
     def poison(event, existing, identifier, *args, **kwargs):
         if identifier == "P-004":
             raise ValueError("a row the worker cannot write")
         return real(event, existing, identifier, *args, **kwargs)
 
-    monkeypatch.setattr(imports, "upsert_row", poison)
+    monkeypatch.setattr(worker, "upsert_row", poison)
     event_id = create_event(stack, organiser)
     import_id = start(stack, upload(stack, event_id, workbook(_rows(7))))
     deliver(stack, "WorkQueue", "UpsertWorkerFunction")  # 3 receives, then moto moves the chunk to the DLQ
@@ -214,12 +214,12 @@ def test_chunk_whose_count_transaction_meets_a_conflict_is_counted_once_not_drop
     """Chunks of one import finish at once and all touch the job item: a conflict is retried, never taken for 'counted'."""
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-    import guestlist.imports as imports
+    import guestlist.imports.worker as worker
 
     chunk_size(2)
     event_id = create_event(stack, organiser)
     import_id = start(stack, upload(stack, event_id, workbook(_rows(4))))
-    real, conflicts = imports.TransactWrite, {"left": 2}
+    real, conflicts = worker.TransactWrite, {"left": 2}
 
     class ConflictingTransactWrite(real):
         def __exit__(self, *exc):
@@ -231,7 +231,7 @@ def test_chunk_whose_count_transaction_meets_a_conflict_is_counted_once_not_drop
                 raise TransactWriteError("conflict", cause=cause)
             return super().__exit__(*exc)
 
-    monkeypatch.setattr(imports, "TransactWrite", ConflictingTransactWrite)
+    monkeypatch.setattr(worker, "TransactWrite", ConflictingTransactWrite)
     deliver_all(stack)
     rep = report(stack, organiser, event_id, import_id)
     assert conflicts["left"] == 0

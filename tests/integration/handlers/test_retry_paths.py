@@ -162,6 +162,7 @@ def test_chunks_sent_racing_the_counting_transactions_is_retried_and_the_job_end
 def test_whoever_arrives_last_finishes_the_job(stack, organiser, chunk_size, monkeypatch):
     """Every chunk counted while chunks_sent was still being written: the import function finishes the job."""
     import guestlist.imports as imports
+    import guestlist.imports.start as import_start
 
     chunk_size(2)
     event_id = create_event(stack, organiser)
@@ -173,7 +174,7 @@ def test_whoever_arrives_last_finishes_the_job(stack, organiser, chunk_size, mon
         assert imports.get_job(bodies[0]["import_id"]).status == "running"
         return len(bodies)
 
-    monkeypatch.setattr(imports, "send_chunks", send_and_count)
+    monkeypatch.setattr(import_start, "send_chunks", send_and_count)
     rows = [["Identifier", "E-Mail"]] + [[f"L-{i}", f"l{i}@example.com"] for i in range(5)]
     with faults("UpdateItem", "TransactionConflictException", times=2,
                 when=lambda p: "chunks_sent" in json.dumps(p.get("ExpressionAttributeNames") or {})):

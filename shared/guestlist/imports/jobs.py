@@ -1,0 +1,62 @@
+"""An import job's storage: its item, its listing under the event, the report files' keys and workbook."""
+
+from __future__ import annotations
+
+from .. import aws
+from ..errors import NotFound
+from ..models import (
+    EventImportModel,
+    ImportJobModel,
+)
+from ..retry import retrying
+
+TERMINAL = ("completed", "completed_with_errors", "failed", "checked")  # checked: a dry run's end
+MAX_REPORTED_ISSUES = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _job_key(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def _report_prefix(job: ImportJobModel) -> str:
+    return f"reports/{job.event_id or '_'}/{job.import_id}"
+
+
+def get_job(import_id: str) -> ImportJobModel:
+    try:
+        return ImportJobModel.get(_job_key(import_id), "JOB", consistent_read=True)
+    except ImportJobModel.DoesNotExist:
+        raise NotFound("import_not_found", f"no import {import_id!r}") from None
+
+
+def _list_import(event_id: str, job: ImportJobModel) -> None:
+    item = EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{job.import_id}", import_id=job.import_id)
+    retrying(item.save, what="import listing")
+
+
+def _issue_order(issue: dict):
+    return (issue.get("row") is None, issue.get("row") or 0, issue.get("identifier") or "")
+
+
+def _issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
+    from ..workbook import Issue, WorkbookReport, write_issue_report
+
+    fields = ("row", "identifier", "column", "code", "message", "severity")
+    report = WorkbookReport(status="failed" if error else "", error=error, rows_total=0,
+                            issues=[Issue(**{k: i.get(k) for k in fields}) for i in issues])
+    return write_issue_report(report)
+
+
+def _is_missing_object(exc: Exception) -> bool:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
+def _object_exists(key: str) -> bool:
+    try:
+        aws.head_object(key)
+        return True
+    except Exception as exc:  # botocore's ClientError
+        if _is_missing_object(exc):
+            return False
+        raise
