@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
+from .codes import Code
 from .errors import Busy, Forbidden, GuestlistError
 from .retry import error_code, is_retryable
 
@@ -59,18 +60,18 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def _not_found(exc: NotFoundError):
-        return error_response("not_found", "no such route", 404)
+        return error_response(Code.NOT_FOUND, "no such route", 404)
 
     @app.exception_handler(Exception)
     def _crash(exc: Exception):
         if _item_too_large(exc):
-            return error_response("too_large", "this would make the record larger than the store allows "
+            return error_response(Code.TOO_LARGE, "this would make the record larger than the store allows "
                                   "(400 KB); send less", 413)
         if is_retryable(exc):  # a throttled or failing read outside any retried write: the client may try again
             logger.warning("storage busy", extra={"error_code": error_code(exc)})
-            return _domain(Busy("busy", "the service is busy; try again in a moment", {"retryable": True}))
+            return _domain(Busy(Code.BUSY, "the service is busy; try again in a moment", {"retryable": True}))
         logger.exception("unhandled error")
-        return error_response("internal_error", "something went wrong on our side; nothing was changed twice, try again", 500)
+        return error_response(Code.INTERNAL_ERROR, "something went wrong on our side; nothing was changed twice, try again", 500)
 
 
 def _item_too_large(exc: BaseException | None) -> bool:
@@ -96,7 +97,7 @@ def organiser_workspace(app) -> str:
     """The workspace of an organiser key (a check-in key is refused); `app` is a resolver or a Router."""
     scope = caller_scope(app)
     if scope.kind != "organiser":
-        raise Forbidden("forbidden", "this key cannot use the organiser API")
+        raise Forbidden(Code.FORBIDDEN, "this key cannot use the organiser API")
     return scope.workspace_id
 
 

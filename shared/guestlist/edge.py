@@ -21,6 +21,7 @@ import msgspec
 from aws_lambda_powertools.event_handler import Response
 
 from .api import json_response
+from .codes import Code
 from .errors import InvalidRequest, MalformedRequest, NotFound, PayloadTooLarge
 
 BODY_MAX_BYTES = 1 << 20
@@ -131,7 +132,7 @@ def raw_body(event: Any) -> bytes:
         try:
             return base64.b64decode(body, validate=False)
         except (binascii.Error, ValueError):
-            raise MalformedRequest("invalid_json", "the request body is not valid base64") from None
+            raise MalformedRequest(Code.INVALID_JSON, "the request body is not valid base64") from None
     return body.encode("utf-8", "surrogatepass")
 
 
@@ -140,7 +141,7 @@ def path_value(name: str, value: str) -> str:
     value is the same 404 as a missing id (and never reaches a storage key limit)."""
     text = unquote(value)
     if len(text) > PATH_MAX or not _encodable(text):
-        raise NotFound("not_found", f"no such {name.replace('_', ' ')}")
+        raise NotFound(Code.NOT_FOUND, f"no such {name.replace('_', ' ')}")
     return text
 
 
@@ -155,13 +156,13 @@ def _encodable(text: str) -> bool:
 def decode_body(event: Any, schema: Any, *, form: bool = False, max_bytes: int = BODY_MAX_BYTES) -> Any:
     raw = raw_body(event)
     if len(raw) > max_bytes:
-        raise PayloadTooLarge("body_too_large", f"the request body is over {max_bytes // 1024} KiB")
+        raise PayloadTooLarge(Code.BODY_TOO_LARGE, f"the request body is over {max_bytes // 1024} KiB")
     content_type = (event.headers or {}).get("content-type") or ""
     if form and content_type.startswith(FORM_CONTENT_TYPE):
         try:
             pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=1000)
         except (UnicodeDecodeError, ValueError):
-            raise MalformedRequest("invalid_form", "the form body is not UTF-8 form data") from None
+            raise MalformedRequest(Code.INVALID_FORM, "the form body is not UTF-8 form data") from None
         fields: dict[str, Any] = {}
         for name, value in pairs:  # a multiselect posts its name once per ticked box: keep them all
             fields[name] = [*fields[name], value] if isinstance(fields.get(name), list) else \
@@ -173,7 +174,7 @@ def decode_body(event: Any, schema: Any, *, form: bool = False, max_bytes: int =
 def decode_json(raw: bytes, schema: Any) -> Any:
     """A UTF-8 JSON object of at most DEPTH_MAX levels, validated against `schema`."""
     if _too_deep(raw):
-        raise MalformedRequest("invalid_json", f"the request body is nested deeper than {DEPTH_MAX} levels")
+        raise MalformedRequest(Code.INVALID_JSON, f"the request body is nested deeper than {DEPTH_MAX} levels")
     try:
         return msgspec.json.decode(raw, type=schema)
     except msgspec.ValidationError as exc:
@@ -182,13 +183,13 @@ def decode_json(raw: bytes, schema: Any) -> Any:
             message = _name_keys(message, msgspec.json.decode(raw), schema, strict=True)
         raise _invalid(message, "field") from None
     except msgspec.DecodeError:
-        raise MalformedRequest("invalid_json", "the request body is not valid UTF-8 JSON") from None
+        raise MalformedRequest(Code.INVALID_JSON, "the request body is not valid UTF-8 JSON") from None
 
 
 def decode_query(params: dict[str, str], schema: Any) -> Any:
     for name, value in params.items():
         if not _encodable(name) or not _encodable(value):
-            raise InvalidRequest("invalid_field", f"query parameter {name!r}: not UTF-8 text", {"field": name})
+            raise InvalidRequest(Code.INVALID_FIELD, f"query parameter {name!r}: not UTF-8 text", {"field": name})
     return convert(params, schema, strict=False, where="query parameter")
 
 
@@ -275,15 +276,15 @@ def _invalid(message: str, where: str) -> Exception:
     if named:
         path = f"{path}.{named.group('name')}" if path else named.group("name")
     if not path and reason.startswith("Expected `object`"):
-        return MalformedRequest("invalid_json", "the request body must be a JSON object")
+        return MalformedRequest(Code.INVALID_JSON, "the request body must be a JSON object")
     if reason.startswith("Object contains unknown field"):
-        code, text = "unknown_field", "is not a known field"
+        code, text = Code.UNKNOWN_FIELD, "is not a known field"
     elif reason.startswith("Object missing required field"):
-        code, text = "invalid_field", "is required"
+        code, text = Code.INVALID_FIELD, "is required"
     elif " of length <= " in reason:
-        code, text = "too_long", reason.replace("Expected", "must be at most one", 1).replace("`", "")
+        code, text = Code.TOO_LONG, reason.replace("Expected", "must be at most one", 1).replace("`", "")
     else:
-        code, text = "invalid_field", reason[0].lower() + reason[1:].replace("`", "") if reason else "is not valid"
+        code, text = Code.INVALID_FIELD, reason[0].lower() + reason[1:].replace("`", "") if reason else "is not valid"
     return InvalidRequest(code, f"{where} {path!r}: {text}", {"field": path})
 
 

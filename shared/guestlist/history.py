@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from .codes import Code
 from .errors import GuestlistError
 from .retry import condition_failed, retrying
 
@@ -68,7 +69,7 @@ class HistoryEntry:
 def _text(image: dict, name: str) -> str:
     value = image.get(name)
     if not isinstance(value, str) or not value:
-        raise PoisonRecord("malformed_image", f"contact image: {name!r} is missing or not a string", {"attribute": name})
+        raise PoisonRecord(Code.MALFORMED_IMAGE, f"contact image: {name!r} is missing or not a string", {"attribute": name})
     return value
 
 
@@ -77,28 +78,28 @@ def _optional_text(image: dict, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise PoisonRecord("malformed_image", f"contact image: {name!r} is missing or not a string", {"attribute": name})
+        raise PoisonRecord(Code.MALFORMED_IMAGE, f"contact image: {name!r} is missing or not a string", {"attribute": name})
     return value
 
 
 def _number(image: dict, name: str) -> int:
     value = image.get(name, 0)
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or int(value) != value:
-        raise PoisonRecord("malformed_image", f"contact image: {name!r} is not a whole number", {"attribute": name})
+        raise PoisonRecord(Code.MALFORMED_IMAGE, f"contact image: {name!r} is not a whole number", {"attribute": name})
     return int(value)
 
 
 def _groups(image: dict | None) -> frozenset:
     value = (image or {}).get("groups") or ()
     if isinstance(value, str) or not all(isinstance(g, str) for g in value):
-        raise PoisonRecord("malformed_image", "contact image: 'groups' is not a set of names", {"attribute": "groups"})
+        raise PoisonRecord(Code.MALFORMED_IMAGE, "contact image: 'groups' is not a set of names", {"attribute": "groups"})
     return frozenset(value)
 
 
 def _cause(image: dict) -> tuple[str, str | None]:
     cause = image.get("last_cause") or {}
     if not isinstance(cause, dict):
-        raise PoisonRecord("malformed_image", "contact image: 'last_cause' is not a map", {"attribute": "last_cause"})
+        raise PoisonRecord(Code.MALFORMED_IMAGE, "contact image: 'last_cause' is not a map", {"attribute": "last_cause"})
     return str(cause.get("kind") or "system"), (str(cause["ref"]) if cause.get("ref") is not None else None)
 
 

@@ -13,6 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
+from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import EventKeyModel, KeyModel, WorkspaceKeyModel, WorkspaceModel
 from .retry import retrying
@@ -88,10 +89,10 @@ def create_workspace(name: str, workspace_id: str | None = None) -> tuple[dict, 
     """A new workspace and its first organiser key (returned once, stored only as a digest)."""
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidRequest("invalid_field", "the workspace name: 1 to 200 characters", {"field": "name"})
+        raise InvalidRequest(Code.INVALID_FIELD, "the workspace name: 1 to 200 characters", {"field": "name"})
     workspace_id = workspace_id or f"ws-{secrets.token_hex(4)}"
     if not set(workspace_id) <= WORKSPACE_ID_CHARS or len(workspace_id) > 64:
-        raise InvalidRequest("invalid_field", "the workspace id: lowercase letters, digits and '-'", {"field": "workspace_id"})
+        raise InvalidRequest(Code.INVALID_FIELD, "the workspace id: lowercase letters, digits and '-'", {"field": "workspace_id"})
     now = now_iso()
     key, key_item, listing = _new_organiser_key(workspace_id, "first key", now)
     record = WorkspaceModel(pk=_workspace_pk(workspace_id), sk="WORKSPACE", workspace_id=workspace_id, name=name, created_at=now)
@@ -108,7 +109,7 @@ def create_workspace(name: str, workspace_id: str | None = None) -> tuple[dict, 
     except TransactWriteError as exc:
         reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
-            raise Conflict("workspace_exists", f"workspace {workspace_id!r} exists") from exc
+            raise Conflict(Code.WORKSPACE_EXISTS, f"workspace {workspace_id!r} exists") from exc
         raise
     return _workspace_json(record), key
 
@@ -145,14 +146,14 @@ def create_organiser_key(workspace_id: str, label: str | None = None) -> tuple[s
     except TransactWriteError as exc:
         reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
-            raise NotFound("workspace_not_found", f"no workspace {workspace_id!r}") from exc
+            raise NotFound(Code.WORKSPACE_NOT_FOUND, f"no workspace {workspace_id!r}") from exc
         raise
     return key, _key_json(listing)
 
 
 def list_organiser_keys(workspace_id: str) -> list[dict]:
     if not _workspace_exists(workspace_id):
-        raise NotFound("workspace_not_found", f"no workspace {workspace_id!r}")
+        raise NotFound(Code.WORKSPACE_NOT_FOUND, f"no workspace {workspace_id!r}")
     return [_key_json(k) for k in WorkspaceKeyModel.query(_workspace_pk(workspace_id), WorkspaceKeyModel.sk.startswith("ORGKEY#"))]
 
 
@@ -165,7 +166,7 @@ def revoke_organiser_key(workspace_id: str, key_id: str) -> None:
     try:
         listing = WorkspaceKeyModel.get(_workspace_pk(workspace_id), f"ORGKEY#{key_id}", consistent_read=True)
     except WorkspaceKeyModel.DoesNotExist:
-        raise NotFound("key_not_found", f"no organiser key {key_id!r} in workspace {workspace_id!r}") from None
+        raise NotFound(Code.KEY_NOT_FOUND, f"no organiser key {key_id!r} in workspace {workspace_id!r}") from None
 
     def write() -> None:
         with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
@@ -202,7 +203,7 @@ def revoke_checkin_key(event_id: str, key_id: str) -> None:
     try:
         listing = EventKeyModel.get(f"EVENT#{event_id}", f"CHECKINKEY#{key_id}")
     except EventKeyModel.DoesNotExist:
-        raise NotFound("key_not_found", f"no check-in key {key_id!r} for this event") from None
+        raise NotFound(Code.KEY_NOT_FOUND, f"no check-in key {key_id!r} for this event") from None
 
     def write() -> None:
         with TransactWrite(connection=KeyModel._get_connection().connection) as tx:

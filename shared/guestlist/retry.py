@@ -28,6 +28,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
+from .codes import Code
 from .errors import Busy
 
 T = TypeVar("T")
@@ -217,7 +218,7 @@ def retrying(operation: Callable[[], T], *, what: str = "write", clock: Callable
             if clock() + delay >= deadline:
                 _count("busy")
                 log.warning("gave up on %s after %d attempt(s): %s", what, attempt + 1, reason)
-                raise Busy("busy", "too many simultaneous changes; try again in a moment",
+                raise Busy(Code.BUSY, "too many simultaneous changes; try again in a moment",
                            {"retryable": True}) from exc
             _count(f"retried:{reason}")
         sleep(delay)
