@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .codes import Code
 from .errors import InvalidRequest
 from .fields import PROFILE_FIELDS
 
@@ -43,7 +44,7 @@ def compiled(source: str):
     return environment().from_string(source)
 
 
-def _refuse(field: str, message: str, code: str = "invalid_template") -> InvalidRequest:
+def _refuse(field: str, message: str, code: Code = Code.INVALID_TEMPLATE) -> InvalidRequest:
     return InvalidRequest(code, f"field {field!r}: {message}", {"field": field})
 
 
@@ -65,14 +66,14 @@ def _check_ast(source: str, field: str) -> None:
             name = node.name
         if name is not None and name.startswith("_"):
             raise _refuse(field, f"{name!r} is not a placeholder (names starting with '_' reach Python internals)",
-                          "unsafe_template")
+                          Code.UNSAFE_TEMPLATE)
         if isinstance(node, nodes.Call):
-            raise _refuse(field, "templates cannot call functions", "unsafe_template")
+            raise _refuse(field, "templates cannot call functions", Code.UNSAFE_TEMPLATE)
         if isinstance(node, nodes.Filter) and node.name in ("attr", "map", "selectattr", "rejectattr", "groupby", "sort"):
             # filters that look attributes up by a name given as text: the sandbox would stop them, we refuse them
-            raise _refuse(field, f"the {node.name!r} filter is not available in campaign templates", "unsafe_template")
+            raise _refuse(field, f"the {node.name!r} filter is not available in campaign templates", Code.UNSAFE_TEMPLATE)
     for _node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-        raise _refuse(field, "templates cannot include or import other templates", "unsafe_template")
+        raise _refuse(field, "templates cannot include or import other templates", Code.UNSAFE_TEMPLATE)
 
 
 def sample_context(lang: str = "en") -> dict:
@@ -89,23 +90,23 @@ def validate(templates: Mapping[str, Mapping[str, str]], *, languages: list[str]
 
     if default_language not in templates:
         raise _refuse(f"templates.{default_language}", "the event's default language needs a template "
-                      "(contacts whose language has none get it)", "invalid_field")
+                      "(contacts whose language has none get it)", Code.INVALID_FIELD)
     for lang, parts in templates.items():
         if lang not in languages:
             raise _refuse(f"templates.{lang}", f"the event does not offer {lang!r} ({', '.join(languages)})",
-                          "invalid_field")
+                          Code.INVALID_FIELD)
         for part in ("subject", "body"):
             source = parts.get(part) or ""
             where = f"templates.{lang}.{part}"
             if part == "subject" and channel != "sms" and not source.strip():
-                raise _refuse(where, "a mail needs a subject", "invalid_field")
+                raise _refuse(where, "a mail needs a subject", Code.INVALID_FIELD)
             if part == "body" and not source.strip():
-                raise _refuse(where, "the message needs a body", "invalid_field")
+                raise _refuse(where, "the message needs a body", Code.INVALID_FIELD)
             _check_ast(source, where)
             try:
                 environment().from_string(source).render(sample_context(lang))
             except SecurityError:
-                raise _refuse(where, "the template tries to reach Python objects", "unsafe_template") from None
+                raise _refuse(where, "the template tries to reach Python objects", Code.UNSAFE_TEMPLATE) from None
             except TemplateError as exc:
                 raise _refuse(where, f"the template cannot render: {exc}") from None
 

@@ -6,6 +6,7 @@ in the other.
 
 from __future__ import annotations
 
+from .codes import Code
 from .errors import InvalidRequest
 
 # Fields an organiser or guest may set on a contact (seed: predefined identifiers).
@@ -69,14 +70,14 @@ def clean_profile(fields: dict, *, region: str = "CH", languages: tuple[str, ...
             continue
         if name == "custom":
             if not isinstance(value, dict):
-                raise InvalidRequest("invalid_field", "field 'custom': an object of form answers", {"field": "custom"})
+                raise InvalidRequest(Code.INVALID_FIELD, "field 'custom': an object of form answers", {"field": "custom"})
             custom.update({str(k): v for k, v in value.items() if v not in (None, "")})
             continue
         if name not in PROFILE_FIELDS:
             custom[name] = value
             continue
         if isinstance(value, (dict, list)):
-            raise InvalidRequest("invalid_field", f"field {name!r}: a text value", {"field": name})
+            raise InvalidRequest(Code.INVALID_FIELD, f"field {name!r}: a text value", {"field": name})
         text = str(value).strip()
         try:
             if name == "email":
@@ -84,11 +85,11 @@ def clean_profile(fields: dict, *, region: str = "CH", languages: tuple[str, ...
             elif name == "phone_mobile":
                 text = normalise_phone(text, region)
         except ValueError as exc:
-            code = "invalid_email" if name == "email" else "invalid_phone"
+            code = Code.INVALID_EMAIL if name == "email" else Code.INVALID_PHONE
             raise InvalidRequest(code, f"field {name!r}: {exc}", {"field": name}) from None
         if name == "language":
             text = text.lower()[:2]
             if languages and text not in languages:
-                raise InvalidRequest("unknown_language", f"field 'language': one of {', '.join(languages)}", {"field": name})
+                raise InvalidRequest(Code.UNKNOWN_LANGUAGE, f"field 'language': one of {', '.join(languages)}", {"field": name})
         profile[name] = text
     return profile, custom

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from .codes import Code
 from .errors import InvalidRequest
 from .fields import normalise_email, normalise_phone
 
@@ -33,17 +34,6 @@ FORM_JSON_MAX = 100_000
 _CUSTOM_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TRUE = frozenset({"on", "true", "1", "yes"})
 _FALSE = frozenset({"off", "false", "0", "no"})
-
-# Codes a refused answer gets (the guest page shows a sentence for each).
-UNKNOWN_FIELD = "unknown_field"
-MISSING_FIELD = "missing_field"
-INVALID_FIELD = "invalid_field"
-INVALID_OPTION = "invalid_option"
-TOO_LONG = "too_long"
-INVALID_EMAIL = "invalid_email"
-INVALID_PHONE = "invalid_phone"
-INVALID_FORM = "invalid_form"
-
 
 def default_form() -> list[dict]:
     """What a new event (or one stored before forms existed) asks: the seed's four usual fields."""
@@ -76,19 +66,19 @@ def _local(value: Any, where: str, limit: int) -> str | dict | None:
     if isinstance(value, str):
         text = value.strip()
         if len(text) > limit:
-            raise InvalidRequest(TOO_LONG, f"field {where!r}: at most {limit} characters", {"field": where})
+            raise InvalidRequest(Code.TOO_LONG, f"field {where!r}: at most {limit} characters", {"field": where})
         return text or None
     if isinstance(value, Mapping):
         out = {}
         for lang, text in value.items():
             if not isinstance(text, str):
-                raise InvalidRequest(INVALID_FIELD, f"field '{where}.{lang}': a text", {"field": f"{where}.{lang}"})
+                raise InvalidRequest(Code.INVALID_FIELD, f"field '{where}.{lang}': a text", {"field": f"{where}.{lang}"})
             if len(text.strip()) > limit:
-                raise InvalidRequest(TOO_LONG, f"field '{where}.{lang}': at most {limit} characters", {"field": f"{where}.{lang}"})
+                raise InvalidRequest(Code.TOO_LONG, f"field '{where}.{lang}': at most {limit} characters", {"field": f"{where}.{lang}"})
             if text.strip():
                 out[str(lang)] = text.strip()
         return out or None
-    raise InvalidRequest(INVALID_FIELD, f"field {where!r}: a text or {{language: text}}", {"field": where})
+    raise InvalidRequest(Code.INVALID_FIELD, f"field {where!r}: a text or {{language: text}}", {"field": where})
 
 
 def normalise_form(form: Any) -> tuple[list[dict], list[dict]]:
@@ -98,36 +88,36 @@ def normalise_form(form: Any) -> tuple[list[dict], list[dict]]:
     ("E-Mail" for a custom `mail`): the same information would end up in two columns.
     """
     if not isinstance(form, list):
-        raise InvalidRequest(INVALID_FORM, "field 'form': a list of fields", {"field": "form"})
+        raise InvalidRequest(Code.INVALID_FORM, "field 'form': a list of fields", {"field": "form"})
     if len(form) > 100:
-        raise InvalidRequest(TOO_LONG, "field 'form': at most 100 fields", {"field": "form"})
+        raise InvalidRequest(Code.TOO_LONG, "field 'form': at most 100 fields", {"field": "form"})
     out: list[dict] = []
     warnings: list[dict] = []
     seen: set[str] = set()
     for index, raw in enumerate(form):
         where = f"form[{index}]"
         if not isinstance(raw, Mapping):
-            raise InvalidRequest(INVALID_FORM, f"field {where!r}: an object", {"field": where})
+            raise InvalidRequest(Code.INVALID_FORM, f"field {where!r}: an object", {"field": where})
         field_id = str(raw.get("id") or "")
         kind = raw.get("type") or "text"
         if field_id in SYSTEM_FIELDS:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.id': {field_id!r} is set by the organiser or the import, not by a form",
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': {field_id!r} is set by the organiser or the import, not by a form",
                                  {"field": f"{where}.id"})
         if not _CUSTOM_ID.match(field_id):
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.id': a predefined identifier or a snake_case id", {"field": f"{where}.id"})
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': a predefined identifier or a snake_case id", {"field": f"{where}.id"})
         if field_id in seen:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.id': {field_id!r} appears twice", {"field": f"{where}.id"})
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': {field_id!r} appears twice", {"field": f"{where}.id"})
         seen.add(field_id)
         if kind not in FIELD_TYPES:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.type': one of {', '.join(FIELD_TYPES)}", {"field": f"{where}.type"})
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.type': one of {', '.join(FIELD_TYPES)}", {"field": f"{where}.type"})
         if field_id in PREDEFINED_IDS:
             allowed = _PREDEFINED_TYPES.get(field_id, _TEXT_TYPES)
             if kind not in allowed:
-                raise InvalidRequest(INVALID_FORM, f"field '{where}.type': {field_id!r} takes {' or '.join(allowed)}",
+                raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.type': {field_id!r} takes {' or '.join(allowed)}",
                                      {"field": f"{where}.type"})
         label = _local(raw.get("label"), f"{where}.label", 200)
         if label is None and field_id not in PREDEFINED_IDS:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.label': a custom field needs a label", {"field": f"{where}.label"})
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.label': a custom field needs a label", {"field": f"{where}.label"})
         field: dict[str, Any] = {"id": field_id, "type": kind, "required": bool(raw.get("required"))}
         if label is not None:
             field["label"] = label
@@ -138,13 +128,13 @@ def normalise_form(form: Any) -> tuple[list[dict], list[dict]]:
         if kind in ("select", "multiselect"):
             field["options"] = _options(options, f"{where}.options")
         elif options:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}.options': only select and multiselect have options",
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.options': only select and multiselect have options",
                                  {"field": f"{where}.options"})
         max_length = raw.get("max_length")
         if max_length is not None:
             if kind not in DEFAULT_MAX_LENGTH or not isinstance(max_length, int) or isinstance(max_length, bool) \
                     or not 1 <= max_length <= ANSWER_MAX:
-                raise InvalidRequest(INVALID_FORM, f"field '{where}.max_length': 1 to {ANSWER_MAX}, for text fields",
+                raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.max_length': 1 to {ANSWER_MAX}, for text fields",
                                      {"field": f"{where}.max_length"})
             field["max_length"] = max_length
         out.append(field)
@@ -160,12 +150,12 @@ def normalise_form(form: Any) -> tuple[list[dict], list[dict]]:
 
 def _options(options: Any, where: str) -> list[dict]:
     if not isinstance(options, list) or not options:
-        raise InvalidRequest(INVALID_FORM, f"field {where!r}: a select needs at least one option", {"field": where})
+        raise InvalidRequest(Code.INVALID_FORM, f"field {where!r}: a select needs at least one option", {"field": where})
     out, seen = [], set()
     for index, option in enumerate(options):
         value = str((option or {}).get("value") or "").strip() if isinstance(option, Mapping) else ""
         if not value or value in seen:
-            raise InvalidRequest(INVALID_FORM, f"field '{where}[{index}].value': a non-empty value, unique in the field",
+            raise InvalidRequest(Code.INVALID_FORM, f"field '{where}[{index}].value': a non-empty value, unique in the field",
                                  {"field": f"{where}[{index}].value"})
         seen.add(value)
         item: dict[str, object] = {"value": value}
@@ -209,54 +199,54 @@ def check_value(field: Mapping[str, Any], value: Any, *, region: str = "CH", htm
     if kind == "multiselect":
         values = [value] if isinstance(value, str) else value
         if not isinstance(values, list) or any(not isinstance(v, str) for v in values):
-            raise refuse(INVALID_FIELD, "a list of options")
+            raise refuse(Code.INVALID_FIELD, "a list of options")
         allowed = {o["value"] for o in field.get("options") or ()}
         chosen = list(dict.fromkeys(v.strip() for v in values if v.strip()))
         if any(v not in allowed for v in chosen):
-            raise refuse(INVALID_OPTION, f"choose among {', '.join(sorted(allowed))}")
+            raise refuse(Code.INVALID_OPTION, f"choose among {', '.join(sorted(allowed))}")
         return chosen
     if kind == "checkbox":
         if isinstance(value, bool):
             return value
         if html and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise refuse(INVALID_FIELD, "true or false")
+        raise refuse(Code.INVALID_FIELD, "true or false")
     if kind == "number":
         if isinstance(value, str) and html:
             try:
                 value = float(value.strip().replace("'", "").replace(",", "."))
             except ValueError:
-                raise refuse(INVALID_FIELD, "a number") from None
+                raise refuse(Code.INVALID_FIELD, "a number") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise refuse(INVALID_FIELD, "a number")
+            raise refuse(Code.INVALID_FIELD, "a number")
         return int(value) if float(value).is_integer() and abs(value) < 2 ** 53 else value
     if not isinstance(value, str):
-        raise refuse(INVALID_FIELD, "a text")
+        raise refuse(Code.INVALID_FIELD, "a text")
     text = value.strip()
     limit = min(int(field.get("max_length") or DEFAULT_MAX_LENGTH.get(kind, ANSWER_MAX)), ANSWER_MAX)
     if len(text) > limit:
-        raise refuse(TOO_LONG, f"at most {limit} characters")
+        raise refuse(Code.TOO_LONG, f"at most {limit} characters")
     if kind == "email":
         try:
             return normalise_email(text)
         except ValueError as exc:
-            raise refuse(INVALID_EMAIL, str(exc)) from None
+            raise refuse(Code.INVALID_EMAIL, str(exc)) from None
     if kind == "phone":
         try:
             return normalise_phone(text, region)
         except ValueError as exc:
-            raise refuse(INVALID_PHONE, str(exc)) from None
+            raise refuse(Code.INVALID_PHONE, str(exc)) from None
     if kind == "select":
         values = [o["value"] for o in field.get("options") or ()]
         if text not in values:
-            raise refuse(INVALID_OPTION, f"choose among {', '.join(values)}")
+            raise refuse(Code.INVALID_OPTION, f"choose among {', '.join(values)}")
     if kind == "date":
         try:
             if len(text) != 10:
                 raise ValueError
             date.fromisoformat(text)
         except ValueError:
-            raise refuse(INVALID_FIELD, "a date as YYYY-MM-DD") from None
+            raise refuse(Code.INVALID_FIELD, "a date as YYYY-MM-DD") from None
     return text
 
 
@@ -280,7 +270,7 @@ def validate_answers(form: Iterable[Mapping[str, Any]], answers: Mapping[str, An
     existing = existing or {}
     unknown = sorted(k for k in answers if k not in fields)
     if unknown:
-        raise InvalidRequest(UNKNOWN_FIELD, f"field {unknown[0]!r} is not a field of this event's form", {"field": unknown[0]})
+        raise InvalidRequest(Code.UNKNOWN_FIELD, f"field {unknown[0]!r} is not a field of this event's form", {"field": unknown[0]})
     cleaned: dict[str, Any] = {}
     for field_id, field in fields.items():
         value = answers.get(field_id)
@@ -289,7 +279,7 @@ def validate_answers(form: Iterable[Mapping[str, Any]], answers: Mapping[str, An
             if not (field["type"] == "checkbox" and value is False and html):
                 cleaned[field_id] = value
         if field.get("required") and not has_value(field, cleaned.get(field_id)) and not has_value(field, existing.get(field_id)):
-            raise InvalidRequest(MISSING_FIELD, f"field {field_id!r} is required", {"field": field_id})
+            raise InvalidRequest(Code.MISSING_FIELD, f"field {field_id!r} is required", {"field": field_id})
     return cleaned
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
 
+from .codes import Code
 from .errors import InvalidRequest
 
 MODES = ("upsert", "create", "update")
@@ -49,21 +50,21 @@ class ImportOptions:
         for name, value in (metadata or {}).items():
             name = _ALIASES.get(name.lower(), name.lower())
             if name not in OPTION_NAMES:
-                raise InvalidRequest("unknown_option", f"unknown import option {name!r}; the options are {', '.join(OPTION_NAMES)}",
+                raise InvalidRequest(Code.UNKNOWN_OPTION, f"unknown import option {name!r}; the options are {', '.join(OPTION_NAMES)}",
                                      {"field": name})
             meta[name] = _meta_text(str(value))
         mode = (meta.get("mode") or "upsert").strip().lower()
         if mode not in MODES:
-            raise InvalidRequest("invalid_option", f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
+            raise InvalidRequest(Code.INVALID_OPTION, f"option 'mode' must be one of {', '.join(MODES)}, not {mode!r}", {"field": "mode"})
         delete_missing, dry_run = (_flag(meta, name) for name in ("delete-missing", "dry-run"))
         mapping = None
         if meta.get("mapping"):
             try:
                 mapping = json.loads(meta["mapping"])
             except ValueError:
-                raise InvalidRequest("invalid_option", "option 'mapping' is not valid JSON", {"field": "mapping"}) from None
+                raise InvalidRequest(Code.INVALID_OPTION, "option 'mapping' is not valid JSON", {"field": "mapping"}) from None
             if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-                raise InvalidRequest("invalid_option", 'option \'mapping\' must be {"Header": "field"}', {"field": "mapping"})
+                raise InvalidRequest(Code.INVALID_OPTION, 'option \'mapping\' must be {"Header": "field"}', {"field": "mapping"})
         return cls(mode=mode, group=(meta.get("group") or "").strip() or None,
                    permission_group=(meta.get("permission-group") or "").strip() or None,
                    delete_missing=delete_missing, mapping=mapping, dry_run=dry_run)
@@ -93,5 +94,5 @@ class ImportOptions:
 def _flag(meta: dict, name: str) -> bool:
     value = (meta.get(name) or "false").strip().lower()
     if value not in _TRUE + _FALSE:
-        raise InvalidRequest("invalid_option", f"option '{name}' must be true or false", {"field": name})
+        raise InvalidRequest(Code.INVALID_OPTION, f"option '{name}' must be true or false", {"field": name})
     return value in _TRUE
