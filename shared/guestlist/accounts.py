@@ -13,6 +13,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from .clock import now_iso
+from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import normalise_email
 from .models import AccountModel, GroupModel
@@ -35,19 +36,19 @@ def _key(workspace_id: str, username: str) -> tuple[str, str]:
 def create_account(workspace_id: str, fields: dict) -> AccountModel:
     unknown = set(fields) - _FIELDS
     if unknown:
-        raise InvalidRequest("unknown_field", f"unknown account field(s): {', '.join(sorted(unknown))}", {"fields": sorted(unknown)})
+        raise InvalidRequest(Code.UNKNOWN_FIELD, f"unknown account field(s): {', '.join(sorted(unknown))}", {"fields": sorted(unknown)})
     username = str(fields.get("username") or "").strip()
     if not _USERNAME.match(username):
-        raise InvalidRequest("invalid_field", "field 'username': letters, digits and . _ @ -, at most 64", {"field": "username"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'username': letters, digits and . _ @ -, at most 64", {"field": "username"})
     email = None
     if fields.get("email"):
         try:
             email = normalise_email(str(fields["email"]))
         except ValueError as exc:
-            raise InvalidRequest("invalid_email", f"field 'email': {exc}", {"field": "email"}) from None
+            raise InvalidRequest(Code.INVALID_EMAIL, f"field 'email': {exc}", {"field": "email"}) from None
     groups = fields.get("groups") or []
     if not isinstance(groups, list) or any(not isinstance(g, str) for g in groups):
-        raise InvalidRequest("invalid_field", "field 'groups': a list of account-group names", {"field": "groups"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'groups': a list of account-group names", {"field": "groups"})
     _choice("language", fields.get("language") or None, LANGUAGES)
     _choice("gender", fields.get("gender") or None, GENDERS)
     pk, sk = _key(workspace_id, username)
@@ -60,7 +61,7 @@ def create_account(workspace_id: str, fields: dict) -> AccountModel:
         retrying(lambda: account.save(condition=AccountModel.pk.does_not_exist()), what="account creation")
     except PutError as exc:
         if condition_failed(exc):
-            raise Conflict("already_exists", f"an account {username!r} exists already") from exc
+            raise Conflict(Code.ALREADY_EXISTS, f"an account {username!r} exists already") from exc
         raise
     return account
 
@@ -69,7 +70,7 @@ def get_account(workspace_id: str, username: str) -> AccountModel:
     try:
         return AccountModel.get(*_key(workspace_id, username))
     except AccountModel.DoesNotExist:
-        raise NotFound("account_not_found", f"no account {username!r}") from None
+        raise NotFound(Code.ACCOUNT_NOT_FOUND, f"no account {username!r}") from None
 
 
 def list_accounts(workspace_id: str, group: str | None = None) -> list[AccountModel]:
@@ -172,7 +173,7 @@ _GROUP_PREFIX = "AGROUP#"
 
 def _choice(name: str, value, allowed: tuple[str, ...]):
     if value is not None and value not in allowed:
-        raise InvalidRequest("invalid_field", f"field {name!r}: one of {', '.join(allowed)}", {"field": name})
+        raise InvalidRequest(Code.INVALID_FIELD, f"field {name!r}: one of {', '.join(allowed)}", {"field": name})
     return value
 
 
@@ -188,7 +189,7 @@ def update_account(workspace_id: str, username: str, fields: dict) -> AccountMod
             try:
                 value = normalise_email(str(value))
             except ValueError as exc:
-                raise InvalidRequest("invalid_email", f"field 'email': {exc}", {"field": "email"}) from None
+                raise InvalidRequest(Code.INVALID_EMAIL, f"field 'email': {exc}", {"field": "email"}) from None
         if name == "groups":
             value = {g.strip() for g in value or () if g.strip()} or None
         elif isinstance(value, str):
@@ -206,7 +207,7 @@ def delete_account(workspace_id: str, username: str) -> None:
                  what="account")
     except DeleteError as exc:
         if condition_failed(exc):
-            raise NotFound("account_not_found", f"no account {username!r}") from None
+            raise NotFound(Code.ACCOUNT_NOT_FOUND, f"no account {username!r}") from None
         raise
 
 
@@ -230,7 +231,7 @@ def list_account_groups(workspace_id: str) -> list[dict]:
 def get_account_group(workspace_id: str, name: str) -> dict:
     members = list_accounts(workspace_id, name)
     if not members and name not in _registered_groups(workspace_id):
-        raise NotFound("account_group_not_found", f"no account group {name!r}")
+        raise NotFound(Code.ACCOUNT_GROUP_NOT_FOUND, f"no account group {name!r}")
     return {"name": name, "members": [account_json(a) for a in members]}
 
 
@@ -241,9 +242,9 @@ def _register_group(workspace_id: str, name: str) -> bool:
 def create_account_group(workspace_id: str, name: str) -> dict:
     name = name.strip()
     if not name:
-        raise InvalidRequest("invalid_field", "field 'name': an account group needs a name", {"field": "name"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'name': an account group needs a name", {"field": "name"})
     if list_accounts(workspace_id, name) or not _register_group(workspace_id, name):
-        raise Conflict("account_group_exists", f"the account group {name!r} exists already", {"field": "name"})
+        raise Conflict(Code.ACCOUNT_GROUP_EXISTS, f"the account group {name!r} exists already", {"field": "name"})
     return {"name": name, "members": 0}
 
 
@@ -278,5 +279,5 @@ def remove_account_group_member(workspace_id: str, name: str, username: str) -> 
             actions=[AccountModel.groups.delete({name})], condition=AccountModel.pk.exists()), what="account group member")
     except UpdateError as exc:
         if condition_failed(exc):
-            raise NotFound("account_not_found", f"no account {username!r}") from None
+            raise NotFound(Code.ACCOUNT_NOT_FOUND, f"no account {username!r}") from None
         raise

@@ -16,6 +16,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
+from .codes import Code
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
 from .models import BOOKING_SK_PREFIX, CONTACT_SK, BookingModel, Cause, ContactModel, EventModel, GroupSeatModel, plain
@@ -141,7 +142,7 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         contact = state.contact
         active = [b for b in state.bookings if b.status in ACTIVE]
         if len(active) >= int(event.max_bookings_per_contact or 1):
-            raise Conflict("booking_limit", f"at most {int(event.max_bookings_per_contact or 1)} booking(s) per guest")
+            raise Conflict(Code.BOOKING_LIMIT, f"at most {int(event.max_bookings_per_contact or 1)} booking(s) per guest")
         now = now_iso()
         booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
                                identifier=contact.identifier, status="confirmed",
@@ -162,7 +163,7 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         except TransactWriteError as exc:
             if not over_capacity and condition_failed(exc) and (_event_full(event) or _group_full(event, booking.permission_group)):
                 if want == "confirmed":
-                    raise Conflict("event_full", "no seat is left; book with over_capacity true to overbook") from exc
+                    raise Conflict(Code.EVENT_FULL, "no seat is left; book with over_capacity true to overbook") from exc
                 return _waitlist(event, state, booking, cause, fields)
             _answer_or_again(exc)
 
@@ -198,16 +199,16 @@ def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause
 
 def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organiser: bool = False) -> BookingModel:
     if not by_organiser and not event.self_cancellation:
-        raise Forbidden("self_cancellation_disabled", "this event does not allow guests to cancel; contact the organiser")
+        raise Forbidden(Code.SELF_CANCELLATION_DISABLED, "this event does not allow guests to cancel; contact the organiser")
 
     def attempt(state: GuestState) -> BookingModel:
         booking = next((b for b in state.bookings if b.booking_id == booking_id), None)
         if booking is None:
-            raise NotFound("booking_not_found", "no such booking for this guest")
+            raise NotFound(Code.BOOKING_NOT_FOUND, "no such booking for this guest")
         if booking.status == "cancelled":
             return booking
         if booking.checked_in_at:
-            raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+            raise Conflict(Code.ALREADY_CHECKED_IN, "a booking that was checked in cannot be cancelled")
         was = booking.status
         promoted = _oldest_waitlisted(event, exclude_pk=booking.pk) if was == "confirmed" and event.waitlist_auto_promote else None
         cause = Cause(kind="organiser" if by_organiser else "guest", ref="cancel")
@@ -319,7 +320,7 @@ def decline(event: EventModel, state: GuestState, cause: Cause | None = None) ->
 
     def attempt(state: GuestState) -> None:
         if any(b.status in ACTIVE for b in state.bookings):
-            raise Conflict("has_booking", "cancel your booking before declining")
+            raise Conflict(Code.HAS_BOOKING, "cancel your booking before declining")
         if state.contact.declined_at:
             return
         try:
@@ -334,7 +335,7 @@ def decline(event: EventModel, state: GuestState, cause: Cause | None = None) ->
 def _reload(contact: ContactModel) -> GuestState:
     state = load_state_by_pk(contact.pk)
     if state is None:
-        raise NotFound("link_not_found", "this link is not valid")
+        raise NotFound(Code.LINK_NOT_FOUND, "this link is not valid")
     return state
 
 

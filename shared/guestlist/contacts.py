@@ -17,6 +17,7 @@ from pynamodb.expressions.update import Action
 from . import aws
 from .accounts import require_account_manager
 from .clock import now_iso
+from .codes import Code
 from .errors import Conflict, InvalidRequest, MalformedRequest, NotFound
 from .events import get_event
 from .fields import PROFILE_FIELDS, clean_profile, normalise_identifier
@@ -73,7 +74,7 @@ def resolve_link(token: str, beside: Callable[[str], T] | None = None) -> tuple[
     `beside(event_id)` runs concurrently with the partition read (the contact's key names
     its event), so reading the event's current settings adds no third round trip.
     """
-    not_found = NotFound("link_not_found", "this link is not valid")
+    not_found = NotFound(Code.LINK_NOT_FOUND, "this link is not valid")
     if not looks_like_token(token):
         raise not_found
     token_hash = digest(token)
@@ -135,7 +136,7 @@ def get_contact(event_id: str, identifier: str) -> ContactModel:
     try:
         return ContactModel.get(contact_pk(event_id, normalise_identifier(identifier)), CONTACT_SK, consistent_read=True)
     except ContactModel.DoesNotExist:
-        raise NotFound("contact_not_found", "no contact with this identifier in this event") from None
+        raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event") from None
 
 
 def list_contacts(event_id: str, *, status: str | None = None, group: str | None = None, q: str | None = None,
@@ -164,7 +165,7 @@ def _open_list_cursor(cursor: str, query: dict, shards: int) -> tuple[int, dict]
         shard, last_key = position
         if isinstance(shard, int) and 0 <= shard < shards and isinstance(last_key, dict):
             return shard, last_key
-    raise MalformedRequest("invalid_cursor", "the cursor is not one this API returned for this query",
+    raise MalformedRequest(Code.INVALID_CURSOR, "the cursor is not one this API returned for this query",
                            {"field": "cursor"})
 
 
@@ -238,12 +239,12 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
     event = get_event(event_id, workspace_id)
     raw_identifier = fields.get("identifier")
     if raw_identifier is None or not str(raw_identifier).strip():
-        raise InvalidRequest("missing_identifier", "field 'identifier' is required", {"field": "identifier"})
+        raise InvalidRequest(Code.MISSING_IDENTIFIER, "field 'identifier' is required", {"field": "identifier"})
     identifier = normalise_identifier(raw_identifier)
     rest = {k: v for k, v in fields.items() if k not in ("identifier", "groups")}
     groups = fields.get("groups") or []
     if not isinstance(groups, list) or any(not isinstance(g, str) for g in groups):
-        raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'groups': a list of names", {"field": "groups"})
     profile, custom = clean_profile(rest, region=event.country, languages=list(event.languages))
     if "account_manager" in profile:
         profile["account_manager"] = require_account_manager(workspace_id, profile["account_manager"])
@@ -253,7 +254,7 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
         retrying(lambda: contact.save(condition=ContactModel.pk.does_not_exist()), what="contact creation")
     except PutError as exc:
         if condition_failed(exc):
-            raise Conflict("already_exists", "a contact with this identifier exists in this event") from exc
+            raise Conflict(Code.ALREADY_EXISTS, "a contact with this identifier exists in this event") from exc
         raise
     return contact
 
@@ -376,7 +377,7 @@ def update_contact(event_id: str, workspace_id: str, identifier: str, fields: di
     removed = [name for name, value in fields.items() if value is None and name in PROFILE_FIELDS]
     groups = fields.get("groups")
     if groups is not None and (not isinstance(groups, list) or any(not isinstance(g, str) for g in groups)):
-        raise InvalidRequest("invalid_field", "field 'groups': a list of names", {"field": "groups"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'groups': a list of names", {"field": "groups"})
     if "groups" in fields and groups is None:
         groups = []  # null clears the groups
     profile, custom = clean_profile({k: v for k, v in fields.items() if k != "groups"},
@@ -401,9 +402,9 @@ def delete_contact(event_id: str, workspace_id: str, identifier: str, cause: Cau
     get_event(event_id, workspace_id)
     state = load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
     if state is None:
-        raise NotFound("contact_not_found", "no contact with this identifier in this event")
+        raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event")
     if any(b.status in ("confirmed", "waitlisted") for b in state.bookings):
-        raise Conflict("has_bookings", "the contact has a booking; cancel it first")
+        raise Conflict(Code.HAS_BOOKINGS, "the contact has a booking; cancel it first")
     contact = state.contact
     retrying(lambda: contact.update(actions=[ContactModel.last_cause.set(cause), ContactModel.updated_at.set(now_iso())]),
              what="contact deletion")
@@ -412,7 +413,7 @@ def delete_contact(event_id: str, workspace_id: str, identifier: str, cause: Cau
                  what="contact deletion")
     except Exception as exc:
         if condition_failed(exc):
-            raise Conflict("has_bookings", "the contact has a booking; cancel it first") from exc
+            raise Conflict(Code.HAS_BOOKINGS, "the contact has a booking; cancel it first") from exc
         raise
     for booking in state.bookings:
         retrying(booking.delete, what="contact deletion")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pynamodb.exceptions import UpdateError
 
 from .clock import now_iso
+from .codes import Code
 from .contacts import fetch_existing, iter_contacts
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import normalise_identifier
@@ -33,7 +34,7 @@ def _registry_key(event_id: str, name: str) -> tuple[str, str]:
 def clean_name(name: str) -> str:
     cleaned = (name or "").strip()
     if not cleaned:
-        raise InvalidRequest("invalid_field", "field 'name': a group needs a name", {"field": "name"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'name': a group needs a name", {"field": "name"})
     return cleaned
 
 
@@ -70,7 +71,7 @@ def _register(event_id: str, name: str) -> bool:
 def create_group(event_id: str, name: str) -> dict:
     name = clean_name(name)
     if _has_members(event_id, name) or not _register(event_id, name):
-        raise Conflict("group_exists", f"the group {name!r} exists already", {"field": "name"})
+        raise Conflict(Code.GROUP_EXISTS, f"the group {name!r} exists already", {"field": "name"})
     return {"name": name, "members": 0}
 
 
@@ -83,7 +84,7 @@ def delete_group(event_id: str, name: str, cause: Cause) -> None:
     for contact in iter_contacts(event_id, group=name):
         removed += _remove(contact.pk, name, cause)
     if not registered and not removed:
-        raise NotFound("group_not_found", f"no group {name!r} in this event")
+        raise NotFound(Code.GROUP_NOT_FOUND, f"no group {name!r} in this event")
     if registered:
         retrying(GroupModel(pk=pk, sk=sk).delete, what="group")
 
@@ -130,7 +131,7 @@ def add_members(event_id: str, name: str, cause: Cause, *, identifiers: list[str
     """
     name = clean_name(name)
     if (identifiers is None) == (filters is None):
-        raise InvalidRequest("invalid_field", "give either 'identifiers' or 'filter'", {"field": "identifiers"})
+        raise InvalidRequest(Code.INVALID_FIELD, "give either 'identifiers' or 'filter'", {"field": "identifiers"})
     _register(event_id, name)
     counts = {"added": 0, "already": 0}
     not_found: list[str] = []
@@ -170,4 +171,4 @@ def remove_member(event_id: str, name: str, identifier: str, cause: Cause) -> No
     try:
         ContactModel.get(pk, CONTACT_SK, consistent_read=True, attributes_to_get=["pk"])
     except ContactModel.DoesNotExist:
-        raise NotFound("contact_not_found", "no contact with this identifier in this event") from None
+        raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event") from None
