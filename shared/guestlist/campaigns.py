@@ -21,6 +21,7 @@ from pynamodb.expressions.update import Action
 
 from . import campaign_templates, mail
 from .clock import now_iso, utcnow
+from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .fields import PROFILE_FIELDS
 from .models import CampaignChunkModel, CampaignModel, ContactModel, EventModel, plain
@@ -116,7 +117,7 @@ def count(recipients: list[Recipient]) -> dict:
 def _validate(event: EventModel, body: dict) -> dict:
     channel = body.get("channel") or "email"
     if channel not in CHANNELS:
-        raise InvalidRequest("invalid_field", f"field 'channel': one of {', '.join(CHANNELS)}", {"field": "channel"})
+        raise InvalidRequest(Code.INVALID_FIELD, f"field 'channel': one of {', '.join(CHANNELS)}", {"field": "channel"})
     audience = {k: v for k, v in (body.get("audience") or {}).items() if v not in (None, "", [])}
     templates = {lang: {part: (parts or {}).get(part) or "" for part in ("subject", "body")}
                  for lang, parts in (body.get("templates") or {}).items()}
@@ -135,7 +136,7 @@ def create_campaign(event: EventModel, body: dict) -> tuple[CampaignModel, list[
         known = {r.identifier for r in recipients}
         unknown = sorted({normalise_identifier(i) for i in fields["audience"]["identifiers"]} - known)
         if unknown and not any(fields["audience"].get(k) for k in FILTERS):
-            raise InvalidRequest("unknown_identifier", f"field 'audience.identifiers': {len(unknown)} unknown "
+            raise InvalidRequest(Code.UNKNOWN_IDENTIFIER, f"field 'audience.identifiers': {len(unknown)} unknown "
                                  f"(first: {', '.join(unknown[:5])})", {"field": "audience.identifiers", "unknown": unknown[:50]})
     now = now_iso()
     campaign_id = f"cmp-{secrets.token_hex(6)}"
@@ -150,7 +151,7 @@ def get_campaign(event_id: str, campaign_id: str) -> CampaignModel:
     try:
         return CampaignModel.get(f"EVENT#{event_id}", f"CAMPAIGN#{campaign_id}", consistent_read=True)
     except CampaignModel.DoesNotExist:
-        raise NotFound("campaign_not_found", f"no campaign {campaign_id!r} in this event") from None
+        raise NotFound(Code.CAMPAIGN_NOT_FOUND, f"no campaign {campaign_id!r} in this event") from None
 
 
 def list_campaigns(event_id: str) -> list[CampaignModel]:
@@ -250,11 +251,11 @@ def _parse_at(at: str) -> datetime:
     try:
         moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidRequest("invalid_field", "field 'at': an ISO-8601 date-time with offset", {"field": "at"}) from None
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'at': an ISO-8601 date-time with offset", {"field": "at"}) from None
     if moment.tzinfo is None:
-        raise InvalidRequest("invalid_field", "field 'at': needs a UTC offset, e.g. +01:00", {"field": "at"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'at': needs a UTC offset, e.g. +01:00", {"field": "at"})
     if moment.astimezone(UTC) < utcnow() + SCHEDULE_MIN_LEAD:
-        raise InvalidRequest("invalid_field", "field 'at': must be at least a minute in the future (omit it to send now)",
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'at': must be at least a minute in the future (omit it to send now)",
                              {"field": "at"})
     return moment.astimezone(UTC)
 
@@ -286,7 +287,7 @@ def request_send(event: EventModel, campaign_id: str, at: str | None) -> Campaig
         retrying(lambda: campaign.update(actions=actions, condition=CampaignModel.status == "draft"), what="campaign")
     except UpdateError as exc:
         if condition_failed(exc) and get_campaign(event.event_id, campaign_id).send_id != send_id:
-            raise Conflict("campaign_not_draft", f"the campaign is {get_campaign(event.event_id, campaign_id).status}: "
+            raise Conflict(Code.CAMPAIGN_NOT_DRAFT, f"the campaign is {get_campaign(event.event_id, campaign_id).status}: "
                            "only a draft can be sent") from exc
         raise
     settings = get_settings()
@@ -326,7 +327,7 @@ def cancel(event: EventModel, campaign_id: str) -> CampaignModel:
             condition=CampaignModel.status == "scheduled"), what="campaign")
     except UpdateError as exc:
         if condition_failed(exc):
-            raise Conflict("campaign_not_scheduled", f"the campaign is {campaign.status}: only a scheduled one can be "
+            raise Conflict(Code.CAMPAIGN_NOT_SCHEDULED, f"the campaign is {campaign.status}: only a scheduled one can be "
                            "cancelled") from exc
         raise
     if name:

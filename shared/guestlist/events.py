@@ -12,6 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
+from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import EventModel, GroupSeatModel, WorkspaceEventModel
 from .retry import cancellation_codes, condition_failed, retrying
@@ -30,44 +31,44 @@ _LOCALISED = {"name": 200, "venue": 200, "description": 10_000}
 def _clean(fields: dict, *, creating: bool) -> dict:
     unknown = set(fields) - _EDITABLE - ({"event_id"} if creating else set())
     if unknown:
-        raise InvalidRequest("unknown_field", f"unknown event field(s): {', '.join(sorted(unknown))}", {"fields": sorted(unknown)})
+        raise InvalidRequest(Code.UNKNOWN_FIELD, f"unknown event field(s): {', '.join(sorted(unknown))}", {"fields": sorted(unknown)})
     out = dict(fields)
     if creating and not str(out.get("name") or "").strip():
-        raise InvalidRequest("invalid_field", "field 'name' is required", {"field": "name"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'name' is required", {"field": "name"})
     if isinstance(out.get("name"), str):
         out["name"] = out["name"].strip()
     if "timezone" in out:
         try:
             ZoneInfo(str(out["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidRequest("invalid_field", f"field 'timezone': unknown time zone {out['timezone']!r}",
+            raise InvalidRequest(Code.INVALID_FIELD, f"field 'timezone': unknown time zone {out['timezone']!r}",
                                  {"field": "timezone"}) from None
     for name in ("start", "end"):
         if out.get(name) is not None:
             try:
                 parsed = datetime.fromisoformat(str(out[name]))
             except ValueError:
-                raise InvalidRequest("invalid_field", f"field {name!r}: not an ISO-8601 date-time", {"field": name}) from None
+                raise InvalidRequest(Code.INVALID_FIELD, f"field {name!r}: not an ISO-8601 date-time", {"field": name}) from None
             if parsed.tzinfo is None:
-                raise InvalidRequest("invalid_field", f"field {name!r}: needs a UTC offset, e.g. +01:00", {"field": name})
+                raise InvalidRequest(Code.INVALID_FIELD, f"field {name!r}: needs a UTC offset, e.g. +01:00", {"field": name})
     if out.get("start") and out.get("end") and datetime.fromisoformat(out["end"]) < datetime.fromisoformat(out["start"]):
-        raise InvalidRequest("invalid_field", "field 'end' is before 'start'", {"field": "end"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'end' is before 'start'", {"field": "end"})
     if "languages" in out:
         langs = out["languages"]
         if not isinstance(langs, list) or not langs or any(lang not in LANGUAGES for lang in langs):
-            raise InvalidRequest("invalid_field", f"field 'languages': a non-empty list of {', '.join(LANGUAGES)}", {"field": "languages"})
+            raise InvalidRequest(Code.INVALID_FIELD, f"field 'languages': a non-empty list of {', '.join(LANGUAGES)}", {"field": "languages"})
     if "default_language" in out and out["default_language"] not in LANGUAGES:
-        raise InvalidRequest("invalid_field", f"field 'default_language': one of {', '.join(LANGUAGES)}", {"field": "default_language"})
+        raise InvalidRequest(Code.INVALID_FIELD, f"field 'default_language': one of {', '.join(LANGUAGES)}", {"field": "default_language"})
     if out.get("capacity") is not None and (
             not isinstance(out["capacity"], int) or isinstance(out["capacity"], bool) or out["capacity"] < 0):
-        raise InvalidRequest("invalid_field", "field 'capacity'': a whole number >= 0, or null for unlimited", {"field": "capacity"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'capacity'': a whole number >= 0, or null for unlimited", {"field": "capacity"})
     if "max_bookings_per_contact" in out:
         value = out["max_bookings_per_contact"]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise InvalidRequest("invalid_field", "field 'max_bookings_per_contact': a whole number >= 1", {"field": "max_bookings_per_contact"})
+            raise InvalidRequest(Code.INVALID_FIELD, "field 'max_bookings_per_contact': a whole number >= 1", {"field": "max_bookings_per_contact"})
     for flag in ("self_cancellation", "personal_link_only", "waitlist_auto_promote"):
         if flag in out and not isinstance(out[flag], bool):
-            raise InvalidRequest("invalid_field", f"field {flag!r}: true or false", {"field": flag})
+            raise InvalidRequest(Code.INVALID_FIELD, f"field {flag!r}: true or false", {"field": flag})
     if "permission_groups" in out:
         out["permission_groups"] = _clean_groups(out["permission_groups"])
     if out.get("organiser") is not None:
@@ -81,21 +82,21 @@ def _clean_groups(groups) -> list[dict]:
     if groups is None:
         return []
     if not isinstance(groups, list):
-        raise InvalidRequest("invalid_field", "field 'permission_groups': a list of groups", {"field": "permission_groups"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'permission_groups': a list of groups", {"field": "permission_groups"})
     out, seen = [], set()
     for index, group in enumerate(groups):
         if isinstance(group, str):
             group = {"name": group}
         if not isinstance(group, dict) or not str(group.get("name") or "").strip():
-            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].name': a name", {"field": f"permission_groups[{index}].name"})
+            raise InvalidRequest(Code.INVALID_FIELD, f"field 'permission_groups[{index}].name': a name", {"field": f"permission_groups[{index}].name"})
         name = str(group["name"]).strip()
         if name in seen:
-            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].name': {name!r} appears twice",
+            raise InvalidRequest(Code.INVALID_FIELD, f"field 'permission_groups[{index}].name': {name!r} appears twice",
                                  {"field": f"permission_groups[{index}].name"})
         seen.add(name)
         capacity = group.get("capacity")
         if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0):
-            raise InvalidRequest("invalid_field", f"field 'permission_groups[{index}].capacity': a whole number >= 0 or null",
+            raise InvalidRequest(Code.INVALID_FIELD, f"field 'permission_groups[{index}].capacity': a whole number >= 0 or null",
                                  {"field": f"permission_groups[{index}].capacity"})
         out.append({"name": name, "public_registration": bool(group.get("public_registration")), "capacity": capacity})
     return out
@@ -163,7 +164,7 @@ def _storage_actions(fields: dict, event: EventModel | None) -> tuple[dict, list
         if isinstance(value, dict):
             value = {lang: str(text).strip() for lang, text in value.items() if str(text).strip()}
             if key == "name" and not value:
-                raise InvalidRequest("invalid_field", "field 'name' is required", {"field": "name"})
+                raise InvalidRequest(Code.INVALID_FIELD, "field 'name' is required", {"field": "name"})
             texts[key] = value or None
             attrs[key] = (value.get(default_language) or next(iter(value.values()))) if value else None
         else:
@@ -183,7 +184,7 @@ def _storage_actions(fields: dict, event: EventModel | None) -> tuple[dict, list
                 form, warnings = normalise_form(value)
                 text = json.dumps(form, ensure_ascii=False)
                 if len(text) > 100_000:
-                    raise InvalidRequest("too_long", "field 'form': at most 100,000 characters as JSON", {"field": "form"})
+                    raise InvalidRequest(Code.TOO_LONG, "field 'form': at most 100,000 characters as JSON", {"field": "form"})
                 attrs["form_json"] = text
         elif key == "permission_groups":
             attrs["access_json"] = json.dumps(value, ensure_ascii=False) if value else None
@@ -214,7 +215,7 @@ def create_event(workspace_id: str, fields: dict) -> tuple[EventModel, list[dict
     fields = _clean(fields, creating=True)
     event_id = fields.pop("event_id", None) or f"evt-{secrets.token_hex(6)}"
     if not _EVENT_ID.match(event_id):
-        raise InvalidRequest("invalid_field", "field 'event_id': lowercase letters, digits and '-', at most 63", {"field": "event_id"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'event_id': lowercase letters, digits and '-', at most 63", {"field": "event_id"})
     fields.setdefault("form", default_form())
     attrs, warnings = _storage_actions(fields, None)
     now = now_iso()
@@ -236,7 +237,7 @@ def create_event(workspace_id: str, fields: dict) -> tuple[EventModel, list[dict
         retrying(write, what="event creation")  # a conflict or throttling is tried again, not taken for "exists"
     except TransactWriteError as exc:
         if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:  # the event item (first put) exists
-            raise Conflict("event_exists", f"event {event_id!r} exists already") from exc
+            raise Conflict(Code.EVENT_EXISTS, f"event {event_id!r} exists already") from exc
         raise
     return event, warnings
 
@@ -246,9 +247,9 @@ def get_event(event_id: str, workspace_id: str | None = None) -> EventModel:
     try:
         event = EventModel.get(f"EVENT#{event_id}", "EVENT")
     except EventModel.DoesNotExist:
-        raise NotFound("event_not_found", f"no event {event_id!r}") from None
+        raise NotFound(Code.EVENT_NOT_FOUND, f"no event {event_id!r}") from None
     if workspace_id is not None and event.workspace_id != workspace_id:
-        raise NotFound("event_not_found", f"no event {event_id!r}")
+        raise NotFound(Code.EVENT_NOT_FOUND, f"no event {event_id!r}")
     return event
 
 
@@ -264,7 +265,7 @@ def _check_whole(event: EventModel, fields: dict) -> None:
     end = fields.get("end", event.end)
     if start and end and datetime.fromisoformat(end) < datetime.fromisoformat(start):
         field = "end" if "end" in fields else "start"
-        raise InvalidRequest("invalid_field", f"field {field!r}: the event would end ({end}) before it starts ({start})",
+        raise InvalidRequest(Code.INVALID_FIELD, f"field {field!r}: the event would end ({end}) before it starts ({start})",
                              {"field": field})
     capacity = fields.get("capacity", event.capacity)
     if capacity is not None and int(capacity) < int(event.confirmed_count or 0):
@@ -272,7 +273,7 @@ def _check_whole(event: EventModel, fields: dict) -> None:
 
 
 def _below_confirmed(capacity: int, confirmed: int) -> Conflict:
-    return Conflict("capacity_below_confirmed", f"field 'capacity': {capacity} is below the {confirmed} confirmed "
+    return Conflict(Code.CAPACITY_BELOW_CONFIRMED, f"field 'capacity': {capacity} is below the {confirmed} confirmed "
                     "bookings; cancel bookings first", {"field": "capacity"})
 
 
@@ -335,7 +336,7 @@ def _update_with_groups(event: EventModel, attrs: dict, actions: list, condition
         reasons = cancellation_codes(exc)
         if reasons and reasons[0] == "ConditionalCheckFailed" and fields.get("capacity") is not None:
             raise _below_confirmed(int(fields["capacity"]), int(get_event(event.event_id).confirmed_count or 0)) from exc
-        raise Conflict("capacity_below_confirmed", "a permission group's capacity is below its confirmed bookings; "
+        raise Conflict(Code.CAPACITY_BELOW_CONFIRMED, "a permission group's capacity is below its confirmed bookings; "
                        "cancel bookings first", {"field": "permission_groups"}) from exc
 
 

@@ -21,6 +21,7 @@ from pynamodb.exceptions import UpdateError
 
 from . import aws
 from .clock import now_iso
+from .codes import Code
 from .contacts import iter_contacts, personal_link
 from .errors import NotFound
 from .events import event_form, get_event
@@ -41,7 +42,7 @@ def _job(export_id: str) -> ExportJobModel:
     try:
         return ExportJobModel.get(f"EXPORT#{export_id}", "JOB", consistent_read=True)
     except ExportJobModel.DoesNotExist:
-        raise NotFound("export_not_found", f"no export {export_id!r}") from None
+        raise NotFound(Code.EXPORT_NOT_FOUND, f"no export {export_id!r}") from None
 
 
 def request_export(event: EventModel, fmt: str, filters: dict, *, send: Callable[[list[dict]], Any] | None = None) -> dict:
@@ -58,7 +59,7 @@ def export_json(event_id: str, export_id: str, *, now: datetime | None = None) -
     """The job as the API shows it; a completed export whose file is gone is `expired`, with no url."""
     job = _job(export_id)
     if job.event_id != event_id:
-        raise NotFound("export_not_found", f"no export {export_id!r}")
+        raise NotFound(Code.EXPORT_NOT_FOUND, f"no export {export_id!r}")
     out = {"export_id": job.export_id, "status": job.status, "format": job.format, "rows": int(job.rows or 0),
            "url": None, "created_at": job.created_at, "finished_at": job.finished_at, "error": job.error}
     if job.status == "completed" and job.object_key:

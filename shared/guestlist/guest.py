@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from . import bookings as booking_rules
 from . import forms
 from .clock import now_iso
+from .codes import Code
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
 from .errors import Conflict
 from .events import event_form, event_texts, get_event, online_of, organiser_of
@@ -122,7 +123,7 @@ def join(token: str, now: str | None = None) -> str:
     event, state = _load(token)
     online = online_of(event)  # set whenever join_open holds
     if online is None or not join_open(event, state, now):
-        raise Conflict("join_not_open", "the online event cannot be joined from this link now")
+        raise Conflict(Code.JOIN_NOT_OPEN, "the online event cannot be joined from this link now")
     booking_rules.record_online_attendance(event, state)
     return online["join_url"]
 
@@ -144,7 +145,7 @@ def calendar(token: str, query_lang: str | None) -> bytes:
 
     event, state = _load(token)
     if not event.start:
-        raise Conflict("event_has_no_date", "this event has no date yet, so there is no calendar entry")
+        raise Conflict(Code.EVENT_HAS_NO_DATE, "this event has no date yet, so there is no calendar entry")
     data = guest_event(event)
     lang = choose_language(query_lang, state.contact.language, data)
     data = {**data, **{key: forms.pick_text(data[key], lang, event.default_language) or None

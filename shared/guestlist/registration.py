@@ -21,6 +21,7 @@ from pynamodb.transactions import TransactWrite
 from . import forms
 from .bookings import group_seat
 from .clock import now_iso
+from .codes import Code
 from .contacts import _new_contact, load_state_by_pk, personal_link
 from .errors import InvalidRequest, NotFound, TooManyRequests
 from .events import event_form, get_event, public_group
@@ -39,10 +40,10 @@ def open_event(event_id: str) -> tuple[EventModel, dict]:
     try:
         event = get_event(event_id)
     except NotFound:
-        raise NotFound("event_not_found", "no public registration here") from None
+        raise NotFound(Code.EVENT_NOT_FOUND, "no public registration here") from None
     group = public_group(event)
     if group is None:
-        raise NotFound("event_not_found", "no public registration here")
+        raise NotFound(Code.EVENT_NOT_FOUND, "no public registration here")
     return event, group
 
 
@@ -63,7 +64,7 @@ def check_rate(event_id: str, client_ip: str, *, now: float | None = None) -> No
                     condition=RateLimitModel.hits.does_not_exist() | (RateLimitModel.hits < settings.registration_limit))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise TooManyRequests("rate_limited", "too many registrations from this address; try again later",
+            raise TooManyRequests(Code.RATE_LIMITED, "too many registrations from this address; try again later",
                                   {"retry_after": start + window - moment}) from exc
         raise
 
@@ -79,11 +80,11 @@ def register(event_id: str, body: dict, client_ip: str, *, html: bool = False) -
     fields = {k: v for k, v in body.items() if k not in ("email", "language", "lang")}
     raw_email = body.get("email")
     if not isinstance(raw_email, str) or not raw_email.strip():
-        raise InvalidRequest("missing_field", "field 'email' is required", {"field": "email"})
+        raise InvalidRequest(Code.MISSING_FIELD, "field 'email' is required", {"field": "email"})
     try:
         email = normalise_email(raw_email)
     except ValueError as exc:
-        raise InvalidRequest("invalid_email", f"field 'email': {exc}", {"field": "email"}) from None
+        raise InvalidRequest(Code.INVALID_EMAIL, f"field 'email': {exc}", {"field": "email"}) from None
     language = str(body.get("language") or body.get("lang") or "").strip().lower()[:2]
     if language not in event.languages:
         language = event.default_language

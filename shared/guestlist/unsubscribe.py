@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 
+from .codes import Code
 from .errors import NotFound
 from .retry import condition_failed, retrying
 from .secret import unsubscribe_secret
@@ -47,7 +48,7 @@ def seal(secret: bytes, event_id: str, identifier: str) -> str:
 
 def open_token(secret: bytes, token: str) -> tuple[str, str]:
     """(event_id, identifier) of a token; any other string is the same 404."""
-    not_found = NotFound("unsubscribe_not_found", "this unsubscribe link is not valid")
+    not_found = NotFound(Code.UNSUBSCRIBE_NOT_FOUND, "this unsubscribe link is not valid")
     if not token or len(token) > 1200 or not all(c.isalnum() or c in "-_" for c in token):
         raise not_found
     try:
@@ -95,7 +96,7 @@ def unsubscribe(token: str, *, now: str | None = None) -> dict:
         contact = get_contact(event_id, identifier)
         event = get_event(event_id)
     except NotFound:
-        raise NotFound("unsubscribe_not_found", "this unsubscribe link is not valid") from None
+        raise NotFound(Code.UNSUBSCRIBE_NOT_FOUND, "this unsubscribe link is not valid") from None
     at = now or now_iso()
     addresses = [normalise_address(a) for a in (contact.email, contact.phone_mobile) if a]
     for address in addresses:
@@ -171,7 +172,7 @@ def language_of_token(token: str) -> str:
     try:
         lang = get_contact(event_id, identifier).language
     except NotFound:
-        raise NotFound("unsubscribe_not_found", "this unsubscribe link is not valid") from None
+        raise NotFound(Code.UNSUBSCRIBE_NOT_FOUND, "this unsubscribe link is not valid") from None
     return lang if lang in PAGE_TEXTS else "en"
 
 
