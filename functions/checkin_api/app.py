@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from guestlist import checkin, door, events
 from guestlist.api import caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
+from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import Forbidden, InvalidRequest, NotFound
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
@@ -49,8 +50,8 @@ def _authorised_event(event_id: str, *, organiser_only: bool = False):
     if scope.kind == "organiser":
         return events.get_event(event_id, scope.workspace_id)
     if scope.kind == "checkin" and scope.event_id == event_id:
-        raise Forbidden("forbidden", "this list is for organisers")
-    raise NotFound("event_not_found", f"no event {event_id!r}")
+        raise Forbidden(Code.FORBIDDEN, "this list is for organisers")
+    raise NotFound(Code.EVENT_NOT_FOUND, f"no event {event_id!r}")
 
 
 def _door_event(event_id: str) -> None:
@@ -98,7 +99,7 @@ def annul(event_id: str, nonce: str, body: AnnulIn):
     _door_event(event_id)
     device = body.device.strip()
     if not device:
-        raise InvalidRequest("invalid_field", "field 'device': the device that scanned", {"field": "device"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'device': the device that scanned", {"field": "device"})
     booking = checkin.annul_checkin(event_id, nonce, device)
     return {"result": "annulled", "nonce": nonce, "booking_id": booking.booking_id, "identifier": booking.identifier}
 

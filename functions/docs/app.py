@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from guestlist.api import SECURITY_HEADERS, install_error_handlers
+from guestlist.codes import Code
 from guestlist.edge import Edge
 from guestlist.errors import NotFound
 from guestlist.schemas.docs import OpenApiDocument
@@ -86,7 +87,7 @@ def docs_page():
           summary="The documentation page's script and style")
 def docs_asset(asset: str):
     if asset not in ASSETS:
-        raise NotFound("not_found", "no such file")
+        raise NotFound(Code.NOT_FOUND, "no such file")
     return Response(status_code=200, content_type=ASSETS[asset], body=(HERE / asset).read_text("utf-8"),
                     headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
 

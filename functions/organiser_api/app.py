@@ -10,6 +10,7 @@ from organiser_groups import router as groups_router
 
 from guestlist import accounts, contacts, events, history, imports, keys
 from guestlist.api import install_error_handlers, organiser_cause, organiser_workspace
+from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
 from guestlist.models import Cause, contact_pk
@@ -197,7 +198,7 @@ def get_import(event_id: str, import_id: str):
     _event(event_id)
     job = imports.get_job(import_id)
     if job.event_id != event_id:
-        raise NotFound("import_not_found", f"no import {import_id!r}")
+        raise NotFound(Code.IMPORT_NOT_FOUND, f"no import {import_id!r}")
     return imports.report_json(job)
 
 

@@ -4,6 +4,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from guestlist import bookings, events
 from guestlist.api import organiser_cause, organiser_workspace
+from guestlist.codes import Code
 from guestlist.contacts import GuestState, load_state_by_pk
 from guestlist.edge import Edge
 from guestlist.errors import NotFound
@@ -19,7 +20,7 @@ def _guest(event_id: str, identifier: str) -> tuple[EventModel, GuestState]:
     event = events.get_event(event_id, organiser_workspace(router))
     state = load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
     if state is None:
-        raise NotFound("contact_not_found", "no contact with this identifier in this event")
+        raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event")
     return event, state
 
 

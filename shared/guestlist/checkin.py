@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from .clock import now_iso
+from .codes import Code
 from .contacts import load_state_by_pk
 from .errors import GuestlistError, InvalidRequest
 from .models import (
@@ -120,7 +122,7 @@ class CheckinResult:
         return 200 if (self.replay or self.duplicate) else 201
 
     def to_dict(self) -> dict:
-        body = {"result": CheckinCode.OK, "nonce": self.nonce, "booking_id": self.booking.booking_id,
+        body: dict[str, object] = {"result": CheckinCode.OK, "nonce": self.nonce, "booking_id": self.booking.booking_id,
                 "identifier": self.booking.identifier, "checked_in_at": self.booking.checked_in_at,
                 "device": self.booking.checkin_device}
         if self.replay:
@@ -147,15 +149,15 @@ class Scan:
         """A scan from request JSON, or InvalidRequest naming the field."""
         code = body.get("code")
         if not isinstance(code, str) or not code.strip():
-            raise InvalidRequest("invalid_field", "field 'code': the ticket code from the QR code", {"field": "code"})
+            raise InvalidRequest(Code.INVALID_FIELD, "field 'code': the ticket code from the QR code", {"field": "code"})
         nonce = body.get("nonce")
         if nonce is None:
             nonce = new_nonce()
         elif not isinstance(nonce, str) or not _NONCE.match(nonce):
-            raise InvalidRequest("invalid_field", "field 'nonce': 1-128 letters, digits or . _ : -", {"field": "nonce"})
+            raise InvalidRequest(Code.INVALID_FIELD, "field 'nonce': 1-128 letters, digits or . _ : -", {"field": "nonce"})
         device = body.get("device") or "unknown"
         if not isinstance(device, str) or len(device) > 64:
-            raise InvalidRequest("invalid_field", "field 'device': a name of at most 64 characters", {"field": "device"})
+            raise InvalidRequest(Code.INVALID_FIELD, "field 'device': a name of at most 64 characters", {"field": "device"})
         scanned = body.get("scanned_at")
         scanned_at = received_at if scanned is None else parse_time(scanned, "scanned_at")
         return cls(code=code.strip().upper(), nonce=nonce, device=device.strip() or "unknown", scanned_at=scanned_at)
@@ -168,7 +170,7 @@ def parse_time(value: object, name: str) -> str:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise InvalidRequest("invalid_field", f"field {name!r}: an ISO-8601 date-time with offset, e.g. 2027-06-01T18:05:00+02:00",
+        raise InvalidRequest(Code.INVALID_FIELD, f"field {name!r}: an ISO-8601 date-time with offset, e.g. 2027-06-01T18:05:00+02:00",
                              {"field": name})
     return _iso(parsed)
 
@@ -197,7 +199,7 @@ class _Tx:
     """A TransactWrite that remembers which item is which: PynamoDB sends puts before updates,
     so cancellation reasons come back in that order, not in the order of the calls."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.tx = TransactWrite(connection=_connection())
         self._puts: list[str] = []
         self._updates: list[str] = []
@@ -345,7 +347,7 @@ def _offline_conflict(event_id: str, scan: Scan, booking: BookingModel, received
     stored = {"device": booking.checkin_device, "scanned_at": booking.checked_in_at}
     this = {"device": scan.device, "scanned_at": scan.scanned_at, "nonce": scan.nonce}
     earlier = scan.scanned_at < (booking.checked_in_at or "")
-    actions = [BookingModel.checkin_nonces.add({scan.nonce}), BookingModel.updated_at.set(received_at)]
+    actions: list[Action] = [BookingModel.checkin_nonces.add({scan.nonce}), BookingModel.updated_at.set(received_at)]
     condition = (BookingModel.checked_in_at == booking.checked_in_at) & ~BookingModel.checkin_nonces.contains(scan.nonce)
     if earlier:
         actions += [BookingModel.checked_in_at.set(scan.scanned_at), BookingModel.checkin_device.set(scan.device),
@@ -406,9 +408,9 @@ def perform_batch(event_id: str, scans: list, *, received_at: str | None = None,
     from concurrent.futures import ThreadPoolExecutor
 
     if not isinstance(scans, list):
-        raise InvalidRequest("invalid_field", "field 'scans': a list of {code, nonce, scanned_at, device}", {"field": "scans"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'scans': a list of {code, nonce, scanned_at, device}", {"field": "scans"})
     if len(scans) > MAX_BATCH:
-        raise InvalidRequest("batch_too_large", f"at most {MAX_BATCH} scans per batch; send the rest in another batch",
+        raise InvalidRequest(Code.BATCH_TOO_LARGE, f"at most {MAX_BATCH} scans per batch; send the rest in another batch",
                              {"field": "scans", "max": MAX_BATCH, "got": len(scans)})
     received_at = received_at or now_iso()
     results: list[BatchItem | None] = [None] * len(scans)
@@ -416,9 +418,9 @@ def perform_batch(event_id: str, scans: list, *, received_at: str | None = None,
     for index, raw in enumerate(scans):
         try:
             if not isinstance(raw, dict):
-                raise InvalidRequest("invalid_field", "each scan: an object {code, nonce, scanned_at, device}", {"field": "scans"})
+                raise InvalidRequest(Code.INVALID_FIELD, "each scan: an object {code, nonce, scanned_at, device}", {"field": "scans"})
             if not raw.get("nonce"):
-                raise InvalidRequest("invalid_field", "field 'nonce': offline scans need one, so a resent batch counts once",
+                raise InvalidRequest(Code.INVALID_FIELD, "field 'nonce': offline scans need one, so a resent batch counts once",
                                      {"field": "nonce"})
             scan = Scan.parse(raw, received_at=received_at)
         except InvalidRequest as exc:

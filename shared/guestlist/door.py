@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .checkin import COUNTER_SHARDS, SCAN_SHARDS
+from .codes import Code
 from .contacts import load_state_by_pk
 from .errors import InvalidRequest
 from .models import CheckinCounterModel, ScanModel
@@ -34,7 +35,7 @@ def search_guests(event_id: str, q: str, *, limit: int = 20) -> list[dict]:
 
     needles = _fold(q or "").split()
     if not needles or len(q) > 100:
-        raise InvalidRequest("invalid_field", "query 'q': part of a name, organisation or identifier (1-100 characters)",
+        raise InvalidRequest(Code.INVALID_FIELD, "query 'q': part of a name, organisation or identifier (1-100 characters)",
                              {"field": "q"})
 
     def shard(i: int) -> list:
@@ -84,7 +85,7 @@ def recent_scans(event_id: str, *, result: str | None = None, limit: int = 50) -
     from concurrent.futures import ThreadPoolExecutor
 
     if result is not None and result not in SCAN_RESULTS:
-        raise InvalidRequest("invalid_field", f"query 'result': one of {', '.join(SCAN_RESULTS)}", {"field": "result"})
+        raise InvalidRequest(Code.INVALID_FIELD, f"query 'result': one of {', '.join(SCAN_RESULTS)}", {"field": "result"})
     condition = (ScanModel.result == result) if result else None
 
     def shard(i: int) -> list[ScanModel]:
