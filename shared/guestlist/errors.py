@@ -45,12 +45,6 @@ class Forbidden(GuestlistError):
     status = 403
 
 
-class StorageError(GuestlistError):
-    """A storage call failed for a reason other than a failed condition."""
-
-    status = 503
-
-
 class MalformedRequest(GuestlistError):
     """The body is not a UTF-8 JSON object (or is nested too deeply) — 400 `invalid_json`."""
 
