@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from guestlist.codes import Code
 from support.guests import new_event, organiser_call
 from support.import_kit import contacts_of, deliver_all, report
 
@@ -33,9 +34,9 @@ def test_patch_sets_clears_and_validates_language_and_gender(stack, organiser):
     status, body, _ = _acct(stack, organiser, "PATCH", "pat", {"gender": "robot"})
     assert status == 422 and body["error"]["field"] == "gender"
     status, body, _ = _acct(stack, organiser, "PATCH", "pat", {"username": "other"})
-    assert status == 422 and body["error"]["code"] == "unknown_field"
+    assert status == 422 and body["error"]["code"] == Code.UNKNOWN_FIELD
     status, body, _ = _acct(stack, organiser, "PATCH", "pat", {"email": "nope"})
-    assert status == 422 and body["error"]["code"] == "invalid_email"
+    assert status == 422 and body["error"]["code"] == Code.INVALID_EMAIL
     assert _acct(stack, organiser, "GET", "pat")[1]["language"] == "fr"
     assert _acct(stack, organiser, "PATCH", "ghost", {"language": "fr"})[0] == 404
 
@@ -46,7 +47,7 @@ def test_delete_account(stack, organiser):
     assert status == 204
     assert _acct(stack, organiser, "GET", "gone")[0] == 404
     status, body, _ = _acct(stack, organiser, "DELETE", "gone")
-    assert status == 404 and body["error"]["code"] == "account_not_found"
+    assert status == 404 and body["error"]["code"] == Code.ACCOUNT_NOT_FOUND
 
 
 def test_account_groups_create_members_list_and_remove(stack, organiser):
@@ -55,7 +56,7 @@ def test_account_groups_create_members_list_and_remove(stack, organiser):
     status, body, _ = organiser_call(stack, organiser, "POST", "/account-groups", "/account-groups", body={"name": "staff"})
     assert status == 201 and body == {"name": "staff", "members": 0}
     status, body, _ = organiser_call(stack, organiser, "POST", "/account-groups", "/account-groups", body={"name": "staff"})
-    assert status == 409 and body["error"]["code"] == "account_group_exists"
+    assert status == 409 and body["error"]["code"] == Code.ACCOUNT_GROUP_EXISTS
     status, body, _ = _group(stack, organiser, "POST", "staff", "/members", {"usernames": ["ann", "BEN", "zed"]})
     assert status == 200 and body == {"added": 2, "already": 0, "not_found": ["zed"]}
     status, body, _ = _group(stack, organiser, "POST", "staff", "/members", {"usernames": ["ann"]})
@@ -71,7 +72,7 @@ def test_account_groups_create_members_list_and_remove(stack, organiser):
     assert [a["username"] for a in _group(stack, organiser, "GET", "staff")[1]["members"]] == ["ann"]
     assert _group(stack, organiser, "DELETE", "staff", "/members/zed", username="zed")[0] == 404
     status, body, _ = _group(stack, organiser, "GET", "nobody")
-    assert status == 404 and body["error"]["code"] == "account_group_not_found"
+    assert status == 404 and body["error"]["code"] == Code.ACCOUNT_GROUP_NOT_FOUND
 
 
 def test_an_account_group_built_through_the_api_imports_as_contacts(stack, organiser, empty_queues):

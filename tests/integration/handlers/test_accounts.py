@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from guestlist.codes import Code
 from support.guests import new_event, organiser_call
 from support.import_kit import contacts_of, counts_add_up, deliver_all, report, run_import
 
@@ -16,9 +17,9 @@ def test_accounts_are_created_listed_by_group_and_unique_per_workspace(stack, or
     assert _account(stack, organiser, username="jdoe", email="J.Doe@Example.com", groups=["staff"], language="fr")[0] == 201
     assert _account(stack, organiser, username="amuster", groups=["board"])[0] == 201
     status, body, _ = _account(stack, organiser, username="JDoe")
-    assert status == 409 and body["error"]["code"] == "already_exists"
+    assert status == 409 and body["error"]["code"] == Code.ALREADY_EXISTS
     status, body, _ = _account(stack, organiser, username="x", email="not-an-email")
-    assert status == 422 and body["error"]["code"] == "invalid_email"
+    assert status == 422 and body["error"]["code"] == Code.INVALID_EMAIL
     status, body, _ = organiser_call(stack, organiser, "GET", "/accounts", "/accounts", query={"group": "staff"})
     assert [a["username"] for a in body["accounts"]] == ["jdoe"] and body["accounts"][0]["email"] == "J.Doe@example.com"
     status, body, _ = organiser_call(stack, organiser, "GET", "/accounts/jdoe", "/accounts/{username}", path_parameters={"username": "jdoe"})
@@ -34,7 +35,7 @@ def test_another_workspace_sees_none_of_the_accounts(stack, organiser):
     other = {"key": key, "scope": resolve_key(key).as_context()}
     assert organiser_call(stack, other, "GET", "/accounts", "/accounts")[1]["accounts"] == []
     status, body, _ = organiser_call(stack, other, "GET", "/accounts/private", "/accounts/{username}", path_parameters={"username": "private"})
-    assert status == 404 and body["error"]["code"] == "account_not_found"
+    assert status == 404 and body["error"]["code"] == Code.ACCOUNT_NOT_FOUND
 
 
 def test_unknown_account_manager_is_left_empty_with_a_warning_and_the_row_imported(stack, organiser, empty_queues):
@@ -61,7 +62,7 @@ def test_the_api_refuses_an_unknown_account_manager_and_stores_a_known_one_by_us
     route, params = "/events/{event_id}/contacts", {"event_id": event_id}
     status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", route, path_parameters=params,
                                      body={"identifier": "a@example.com", "account_manager": "ghost"})
-    assert status == 422 and body["error"]["code"] == "unknown_account_manager"
+    assert status == 422 and body["error"]["code"] == Code.UNKNOWN_ACCOUNT_MANAGER
     status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/contacts", route, path_parameters=params,
                                      body={"identifier": "a@example.com", "account_manager": "MGR@example.com"})
     assert status == 201 and body["account_manager"] == "mgr"
@@ -112,9 +113,9 @@ def test_importing_an_unknown_or_empty_account_group_is_refused_and_starts_no_jo
     event_id = new_event(stack, organiser)
     for group in ("nobody-here", "Staff"):  # group names are exact
         status, body, _ = _import_accounts(stack, organiser, event_id, account_group=group)
-        assert status == 422 and body["error"]["code"] == "unknown_account_group"
+        assert status == 422 and body["error"]["code"] == Code.UNKNOWN_ACCOUNT_GROUP
     status, body, _ = _import_accounts(stack, organiser, event_id)
-    assert status == 422 and body["error"]["code"] == "invalid_field"
+    assert status == 422 and body["error"]["code"] == Code.INVALID_FIELD
     listed = organiser_call(stack, organiser, "GET", f"/events/{event_id}/imports", "/events/{event_id}/imports",
                             path_parameters={"event_id": event_id})[1]["imports"]
     assert listed == []

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+from guestlist.codes import Code
 from support.events import http_event
 from support.guests import guest_call, new_contact, new_event, organiser_call, partition_items
 
@@ -169,7 +170,7 @@ def test_an_unknown_link_in_a_browser_is_a_page_in_the_browsers_language(stack, 
     assert status == 404 and "text/html" in headers["content-type"] and '<html lang="fr">' in html
     assert "Lien introuvable" in html and "default-src 'none'" in headers["content-security-policy"]
     status, body, _ = guest_call(stack, "view", "A" * 43)
-    assert status == 404 and body["error"]["code"] == "link_not_found"
+    assert status == 404 and body["error"]["code"] == Code.LINK_NOT_FOUND
 
 
 def _online_event(stack, organiser, starts_in: timedelta, **fields) -> str:
@@ -188,7 +189,7 @@ def test_online_join_redirects_a_confirmed_guest_in_its_window_and_records_atten
     event_id = _online_event(stack, organiser, timedelta(minutes=10))
     _c, token = new_contact(stack, organiser, event_id, "online@example.com")
     _c, other = new_contact(stack, organiser, event_id, "other@example.com")
-    assert _join(stack, token)[1]["error"]["code"] == "join_not_open"  # not booked yet
+    assert _join(stack, token)[1]["error"]["code"] == Code.JOIN_NOT_OPEN  # not booked yet
     guest_call(stack, "book", token, body={})
     view = guest_call(stack, "view", token)[1]
     assert view["actions"]["can_join"] is True and "secret-room" not in str(view)

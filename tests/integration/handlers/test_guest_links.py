@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
+from guestlist.codes import Code
 from support.guests import GUEST_ROUTES, guest_call, new_contact, new_event, organiser_call, token_of
 
 
@@ -27,7 +28,7 @@ def test_a_dump_of_the_tables_resolves_no_link(stack, organiser):
     _contact, token = new_contact(stack, organiser, event_id)
     digest = hashlib.sha256(token.encode()).hexdigest()
     status, body, _ = guest_call(stack, "view", digest[:43])
-    assert status == 404 and body["error"]["code"] == "link_not_found"
+    assert status == 404 and body["error"]["code"] == Code.LINK_NOT_FOUND
 
 
 def test_rotation_kills_the_old_link_at_once(stack, organiser):
@@ -85,9 +86,9 @@ def test_form_answers_are_validated_like_the_import(stack, organiser):
     event_id = new_event(stack, organiser)
     _c, token = new_contact(stack, organiser, event_id)
     status, body, _ = guest_call(stack, "book", token, body={"email": "not-an-email"})
-    assert status == 422 and body["error"]["code"] == "invalid_email"
+    assert status == 422 and body["error"]["code"] == Code.INVALID_EMAIL
     status, body, _ = guest_call(stack, "book", token, body={"phone_mobile": "12"})
-    assert status == 422 and body["error"]["code"] == "unknown_field"  # not a field of the default form
+    assert status == 422 and body["error"]["code"] == Code.UNKNOWN_FIELD  # not a field of the default form
     assert guest_call(stack, "view", token)[1]["bookings"] == []
 
 
@@ -122,7 +123,7 @@ def test_self_cancellation_only_when_the_event_allows_it(stack, organiser):
     _c, token = new_contact(stack, organiser, event_id)
     booking = guest_call(stack, "book", token)[1]
     status, body, _ = guest_call(stack, "cancel", token, booking_id=booking["booking_id"])
-    assert status == 403 and body["error"]["code"] == "self_cancellation_disabled"
+    assert status == 403 and body["error"]["code"] == Code.SELF_CANCELLATION_DISABLED
     assert guest_call(stack, "view", token)[1]["status"] == "registered"
 
 
@@ -142,7 +143,7 @@ def test_max_bookings_per_contact_is_enforced(stack, organiser):
     assert guest_call(stack, "book", token)[0] == 201
     assert guest_call(stack, "book", token)[0] == 201
     status, body, _ = guest_call(stack, "book", token)
-    assert status == 409 and body["error"]["code"] == "booking_limit"
+    assert status == 409 and body["error"]["code"] == Code.BOOKING_LIMIT
 
 
 def test_guest_responses_are_not_cached_and_send_no_referrer(stack, organiser):

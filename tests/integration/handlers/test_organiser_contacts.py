@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from guestlist.codes import Code
 from support.guests import guest_call, new_contact, new_event, organiser_call
 
 
@@ -23,7 +24,7 @@ def test_patch_sets_validated_fields_removes_nulls_and_keeps_the_rest(stack, org
     assert body["lastname"] == "Muster" and body["firstname"] == "Pat" and body["zip"] == "3000"
     assert "city" not in body and body["phone_mobile"] == "+41791234567" and body["groups"] == ["vip"]
     status, body, _ = organiser_call(stack, organiser, "PATCH", path, route, path_parameters=params, body={"email": "nope"})
-    assert status == 422 and body["error"]["code"] == "invalid_email"
+    assert status == 422 and body["error"]["code"] == Code.INVALID_EMAIL
     status, body, _ = organiser_call(stack, organiser, "PATCH", path, route, path_parameters=params, body={"status": "attended"})
     assert (status, body["error"]["code"], body["error"]["field"]) == (422, "unknown_field", "status")  # derived, never set
 
@@ -35,7 +36,7 @@ def test_delete_refuses_a_contact_with_a_booking_and_deletes_one_without(stack, 
     new_contact(stack, organiser, event_id, "free@example.com")
     path, route, params = _contact_path(event_id, "booked@example.com")
     status, body, _ = organiser_call(stack, organiser, "DELETE", path, route, path_parameters=params)
-    assert status == 409 and body["error"]["code"] == "has_bookings"
+    assert status == 409 and body["error"]["code"] == Code.HAS_BOOKINGS
     path, route, params = _contact_path(event_id, "free@example.com")
     assert organiser_call(stack, organiser, "DELETE", path, route, path_parameters=params)[0] == 200
     assert organiser_call(stack, organiser, "GET", path, route, path_parameters=params)[0] == 404
@@ -81,6 +82,6 @@ def test_a_key_of_another_workspace_sees_nothing_of_this_one(stack, organiser):
                              ("GET", path, route, params), ("DELETE", path, route, params),
                              ("POST", f"/events/{event_id}/checkin-keys", "/events/{event_id}/checkin-keys", {"event_id": event_id})]:
         status, body, _ = organiser_call(stack, other, method, p, r, path_parameters=pp)
-        assert status == 404 and body["error"]["code"] == "event_not_found", (method, p, body)
+        assert status == 404 and body["error"]["code"] == Code.EVENT_NOT_FOUND, (method, p, body)
     status, body, _ = organiser_call(stack, other, "GET", "/events", "/events")
     assert event_id not in str(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from guestlist.codes import Code
 from support.guests import guest_call, new_contact, new_event, organiser_call
 
 
@@ -42,10 +43,10 @@ def test_create_list_and_refuse_a_second_group_of_the_same_name(stack, organiser
     assert status == 201 and body == {"name": "VIP", "members": 0}
     status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/groups", route,
                                      path_parameters={"event_id": event_id}, body={"name": "VIP"})
-    assert status == 409 and body["error"]["code"] == "group_exists"
+    assert status == 409 and body["error"]["code"] == Code.GROUP_EXISTS
     status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/groups", route,
                                      path_parameters={"event_id": event_id}, body={"name": "x" * 201})
-    assert status == 422 and body["error"]["code"] == "too_long" and body["error"]["field"] == "name"
+    assert status == 422 and body["error"]["code"] == Code.TOO_LONG and body["error"]["field"] == "name"
     # a group that contacts already carry (an import's `group`, a PATCH) exists too
     new_contact(stack, organiser, event_id, "a@example.com", groups=["press"])
     status, body, _ = organiser_call(stack, organiser, "POST", f"/events/{event_id}/groups", route,
@@ -101,7 +102,7 @@ def test_delete_group_keeps_contacts_and_remove_member(stack, organiser):
     assert status == 204, body
     status, body, _ = organiser_call(stack, organiser, "DELETE", f"/events/{event_id}/groups/team/members/nobody", route,
                                      path_parameters={"event_id": event_id, "name": "team", "identifier": "nobody"})
-    assert status == 404 and body["error"]["code"] == "contact_not_found"
+    assert status == 404 and body["error"]["code"] == Code.CONTACT_NOT_FOUND
     assert _groups(stack, organiser, event_id) == {"team": 2, "other": 3}
     path = f"/events/{event_id}/groups/team"
     params = {"event_id": event_id, "name": "team"}
@@ -110,7 +111,7 @@ def test_delete_group_keeps_contacts_and_remove_member(stack, organiser):
     assert _groups(stack, organiser, event_id) == {"other": 3}
     assert len(_listing(stack, organiser, event_id)) == 3
     status, body, _ = organiser_call(stack, organiser, "DELETE", path, "/events/{event_id}/groups/{name}", path_parameters=params)
-    assert status == 404 and body["error"]["code"] == "group_not_found"
+    assert status == 404 and body["error"]["code"] == Code.GROUP_NOT_FOUND
 
 
 def test_member_counts_stay_exact_under_concurrent_adds_and_removes(stack, organiser):
@@ -137,6 +138,6 @@ def test_another_workspaces_event_groups_are_not_found(stack, organiser):
     other = {"key": key, "scope": resolve_key(key).as_context()}
     status, body, _ = organiser_call(stack, other, "GET", f"/events/{event_id}/groups", "/events/{event_id}/groups",
                                      path_parameters={"event_id": event_id})
-    assert status == 404 and body["error"]["code"] == "event_not_found"
+    assert status == 404 and body["error"]["code"] == Code.EVENT_NOT_FOUND
     status, body, _ = _members(stack, other, event_id, "x", {"identifiers": ["a"]})
     assert status == 404
