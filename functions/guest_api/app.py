@@ -75,7 +75,7 @@ def health():
     return {"status": "ok"}
 
 
-@edge.get("/e/<token>", query=PageQuery, response=GuestView, also=("text/html",),
+@edge.get("/e/<token>", query=PageQuery, response=GuestView, also=("text/html",), html_errors=(404,),
           summary="The guest's page", description="HTML for browsers (`Accept: text/html`), JSON otherwise; no side effect.")
 def view(token: str, query: PageQuery):
     if _wants_html():
@@ -86,7 +86,7 @@ def view(token: str, query: PageQuery):
     return guest.view_json(token)
 
 
-@edge.get("/e/<token>/join", query=PageQuery, status=302, responses={303: None}, errors=(409,),
+@edge.get("/e/<token>/join", query=PageQuery, status=302, responses={303: None}, errors=(409,), html_errors=(404,),
           summary="Join the online event", description="A confirmed guest inside the window is redirected to the "
           "meeting (302); the URL is never shown. A browser refused gets a 303 back to its page.")
 def join(token: str, query: PageQuery):
@@ -110,7 +110,7 @@ def visit(token: str):
 
 
 @edge.post("/e/<token>/bookings", body=GuestAnswers, form=True, status=201, response=Booking, responses={303: None},
-           errors=(409,), max_bytes=GUEST_BODY_MAX_BYTES, summary="Register",
+           errors=(409,), html_errors=(409, 422, 503), max_bytes=GUEST_BODY_MAX_BYTES, summary="Register",
            description="Answers to the event's form. `confirmed` while seats last, else `waitlisted`. A browser's form "
                        "post gets a 303 back to the page, or the page again with the field at fault.")
 def book(token: str, body: dict):

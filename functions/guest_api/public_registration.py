@@ -60,7 +60,7 @@ def _page(event_id: str, lang: str | None, *, notice: str | None = None, status:
                                      error_field=error_field), status=status)
 
 
-@edge.get("/r/<event_id>", query=PageQuery, response=PublicEvent, also=("text/html",),
+@edge.get("/r/<event_id>", query=PageQuery, response=PublicEvent, also=("text/html",), html_errors=(404,),
           summary="An event's public registration page", description="HTML for browsers, JSON otherwise; "
           "an unknown or closed event is the same 404.")
 def public_page(event_id: str, query: PageQuery):
@@ -74,8 +74,10 @@ def public_page(event_id: str, query: PageQuery):
 
 
 @edge.post("/r/<event_id>/registrations", body=GuestAnswers, form=True, status=202, response=RegistrationAccepted,
-           responses={303: None}, errors=(429,), max_bytes=GUEST_BODY_MAX_BYTES, summary="Register with an email address",
-           description="202 whether the email is new or known (no enumeration); the mail carries the personal link.")
+           responses={303: None}, errors=(429,), html_errors=(404, 422, 429, 503), max_bytes=GUEST_BODY_MAX_BYTES,
+           summary="Register with an email address",
+           description="202 whether the email is new or known (no enumeration); the mail carries the personal link. "
+                       "A browser's form post gets a 303 to the page, or the page again with the field at fault.")
 def register(event_id: str, body: dict):
     """202 whether the email is new or known (no enumeration); the mail carries the link."""
     client_ip = router.current_event.request_context.http.source_ip or "unknown"

@@ -55,6 +55,8 @@ class Contract:
     # Further content types of the main answer, as text (the guest page: text/html beside JSON).
     also: tuple[str, ...] = ()
     max_bytes: int = BODY_MAX_BYTES
+    # Error statuses a browser may get as an HTML page (a form post, `Accept: text/html`) beside the JSON error.
+    html_errors: tuple[int, ...] = ()
 
     @property
     def path_params(self) -> list[str]:
@@ -91,11 +93,13 @@ class Edge:
     def route(self, method: str, path: str, *, body: Any = None, query: Any = None, status: int = 200,
               response: Any = None, content_type: str = "application/json", errors: tuple[int, ...] = (),
               summary: str = "", description: str = "", auth: bool | None = None, form: bool = False,
-              responses: dict[int, Any] | None = None, also: tuple[str, ...] = (), max_bytes: int = BODY_MAX_BYTES) -> Callable:
+              responses: dict[int, Any] | None = None, also: tuple[str, ...] = (), max_bytes: int = BODY_MAX_BYTES,
+              html_errors: tuple[int, ...] = ()) -> Callable:
         contract = Contract(method=method, path=_PARAM.sub(r"{\1}", path), summary=summary, description=description,
                             body=body, query=query, status=status, response=response, content_type=content_type,
                             errors=tuple(errors), auth=self.auth if auth is None else auth, form=form, tag=self.tag,
-                            responses=dict(responses or {}), also=tuple(also), max_bytes=max_bytes)
+                            responses=dict(responses or {}), also=tuple(also), max_bytes=max_bytes,
+                            html_errors=tuple(html_errors))
 
         def decorator(fn: Callable) -> Callable:
             @functools.wraps(fn)

@@ -19,7 +19,7 @@ _REF = "#/components/schemas/{name}"
 _STATUS_TEXT = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content", 302: "Redirect", 303: "See other",
                 400: "Malformed request (`invalid_json`)", 401: "No or unknown key (API Gateway's answer)",
                 403: "The key may not call this route (API Gateway's answer)", 404: "Not found (or another workspace's)",
-                409: "Conflict with the current state", 413: "Body over 1 MiB (`body_too_large`)",
+                409: "Conflict with the current state",
                 422: "A field is invalid (`unknown_field`, `too_long`, `invalid_field`, ...)", 429: "Too many requests",
                 503: "Busy: retry later"}
 
@@ -91,8 +91,7 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
         op["responses"][str(c.status)].setdefault("content", {})[content_type] = {"schema": {"type": "string"}}
     for status, tp in sorted(c.responses.items()):
         op["responses"][str(status)] = _response(status, tp, "application/json", schemas)
-    error_ref = {"application/json": {"schema": schemas[ErrorBody]}}
-    statuses = set(c.errors) | {503}  # storage kept busy within the function's time: `busy`, retry later
+    statuses = set(c.errors) | set(c.html_errors) | {503}  # storage kept busy within the function's time: `busy`
     if c.body is not None:
         statuses |= {400, 413, 422}
     if c.query is not None:
@@ -100,7 +99,12 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
     if c.path_params:
         statuses.add(404)
     for status in sorted(statuses):
-        op["responses"].setdefault(str(status), {"description": _STATUS_TEXT.get(status, "Error"), "content": error_ref})
+        text = f"Body over {_size(c.max_bytes)} (`body_too_large`)" if status == 413 else _STATUS_TEXT.get(status, "Error")
+        content: dict[str, Any] = {"application/json": {"schema": schemas[ErrorBody]}}
+        if status in c.html_errors:
+            text += "; a browser (a form post, `Accept: text/html`) gets an HTML page"
+            content["text/html"] = {"schema": {"type": "string"}}
+        op["responses"].setdefault(str(status), {"description": text, "content": content})
     if c.auth:
         op["security"] = [{"key": []}]
         gateway = {"application/json": {"schema": schemas[GatewayMessage]}}
@@ -110,6 +114,10 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
         if 403 not in c.responses:
             op["responses"]["403"] = {"description": _STATUS_TEXT[403], "content": {"application/json": {"schema": forbidden}}}
     return op
+
+
+def _size(max_bytes: int) -> str:
+    return f"{max_bytes >> 20} MiB" if max_bytes % (1 << 20) == 0 else f"{max_bytes >> 10} KiB"
 
 
 def _response(status: int, response: Any, content_type: str, schemas: dict) -> dict:

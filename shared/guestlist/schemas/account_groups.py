@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .limits import LIST_MAX, Name, RequiredName
+from .limits import LIST_MAX, EmailAddress, Name, RequiredName
 
 Gender = Literal["female", "male", "diverse", "unspecified"]
 PlatformLanguage = Literal["de", "fr", "en", "it"]
@@ -16,7 +16,7 @@ Username = Annotated[str, Meta(min_length=1, max_length=64)]
 class AccountPatch(Struct, forbid_unknown_fields=True):
     """Absent fields stay; `null` clears one. The username is the key and cannot change."""
 
-    email: Annotated[str, Meta(max_length=254)] | UnsetType | None = UNSET
+    email: EmailAddress | UnsetType | None = UNSET
     firstname: Name | UnsetType | None = UNSET
     lastname: Name | UnsetType | None = UNSET
     language: PlatformLanguage | UnsetType | None = UNSET

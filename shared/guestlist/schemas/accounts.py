@@ -6,14 +6,16 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from .limits import Name, RequiredName
+from .limits import EmailAddress, Name, RequiredName
 
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", description="Letters, digits and . _ @ -, at most 64.")]
 
 
 class AccountCreate(Struct, forbid_unknown_fields=True):
+    """An empty `email` is no address."""
+
     username: Username
-    email: Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"})] | None = None
+    email: EmailAddress | None = None
     firstname: Name | None = None
     lastname: Name | None = None
     language: Name | None = None

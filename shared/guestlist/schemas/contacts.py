@@ -6,15 +6,15 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, Identifier, Limit, Name, RequiredName
+from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, EmailAddress, Identifier, Limit, Name, RequiredName
 
 ContactStatus = Literal["open", "accessed", "registered", "unregistered", "waitlisted", "attended"]
 Groups = Annotated[list[RequiredName], Meta(max_length=100, description="Contact groups (names).")]
-Email = Annotated[str, Meta(max_length=254, extra_json_schema={"format": "email"})]
 
 
 class ContactFields(Struct, forbid_unknown_fields=True):
-    """The predefined fields (seed: "identifiants prédéfinis"); form answers go in `custom`."""
+    """The predefined fields (seed: "identifiants prédéfinis"); form answers go in `custom`. An empty string
+    leaves a field as it is (an empty cell never erases a stored value)."""
 
     title: Name | UnsetType | None = UNSET
     function: Name | UnsetType | None = UNSET
@@ -25,7 +25,7 @@ class ContactFields(Struct, forbid_unknown_fields=True):
     image: Answer | UnsetType | None = UNSET
     job_title: Name | UnsetType | None = UNSET
     badge_info: Answer | UnsetType | None = UNSET
-    email: Email | UnsetType | None = UNSET
+    email: EmailAddress | UnsetType | None = UNSET
     street: Name | UnsetType | None = UNSET
     zip: Name | UnsetType | None = UNSET
     city: Name | UnsetType | None = UNSET

@@ -8,7 +8,7 @@ from msgspec import Meta, Struct
 
 from .bookings import Booking
 from .contacts import Contact, ContactStatus
-from .events import Event
+from .events import FormField, Organiser
 from .limits import Answers, Name
 
 # What a guest may send in one booking: form answers and pre-fill fields, bounded so that the
@@ -45,10 +45,36 @@ class Actions(Struct):
     can_book: bool
     can_cancel: bool
     can_decline: bool
+    can_join: bool
+
+
+class GuestOnline(Struct, forbid_unknown_fields=True):
+    opens_at: Annotated[str, Meta(description="When the join button shows; the meeting URL is never in the view.")]
+
+
+class GuestEvent(Struct, forbid_unknown_fields=True):
+    """The event as guests see it (`guest.guest_event`): texts as set (one string or {lang: text}; the page picks
+    the language), the form and who invites; never the capacity, counts, permission groups or the join URL."""
+
+    event_id: str
+    name: str | dict[str, str]
+    venue: str | dict[str, str] | None
+    description: str | dict[str, str] | None
+    start: str | None
+    end: str | None
+    timezone: str
+    languages: list[str]
+    default_language: str
+    self_cancellation: bool
+    max_bookings_per_contact: int
+    form: list[FormField]
+    organiser: Organiser | None
+    privacy_url: str | None
+    online: GuestOnline | None
 
 
 class GuestView(Struct):
-    event: Event
+    event: GuestEvent
     contact: Contact
     status: ContactStatus
     bookings: list[Booking]

@@ -26,6 +26,11 @@ Language = Annotated[str, Meta(pattern="^(de|fr|en|it)$", description="de, fr, e
 EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
 DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00",
                                extra_json_schema={"format": "date-time"})]
+# What `fields.normalise_email` accepts (email-validator's syntax rules, no DNS lookup), else 422 `invalid_email`.
+# No JSON Schema `format: email`: its checkers draw the line elsewhere (quoted or IP-literal addresses, a
+# domain without a dot), so the document would promise what we refuse or refuse what we accept.
+EmailAddress = Annotated[str, Meta(max_length=254, description="An email address, checked as email-validator does (no DNS "
+                                   "lookup) and stored normalised; 422 `invalid_email` otherwise.")]
 Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
 Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
 
