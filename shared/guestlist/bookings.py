@@ -8,6 +8,7 @@ bookings never exceed capacity and nothing is read-modify-written without a cond
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
@@ -292,14 +293,67 @@ def _oldest_waitlisted(event: EventModel, exclude_pk: str) -> tuple[BookingModel
     return None
 
 
+# Bookings cancelled in one transaction by `unregister`: with the contact, the event's seat counter and one
+# seat item per permission group, within TransactWriteItems' 100 items.
+UNREGISTER_CHUNK = 45
+
+
 def unregister(event: EventModel, state: GuestState, cause: Cause) -> GuestState:
-    """The organiser unregisters a contact: every active booking cancelled (each promoting the
-    waitlist like a guest's cancel), then declined, so the status is `unregistered`."""
-    for booking in [b for b in state.bookings if b.status in ACTIVE]:
-        cancel(event, state, booking.booking_id, by_organiser=True)
+    """The organiser unregisters a contact: every active booking cancelled, then declined, so the
+    status is `unregistered`. A checked-in booking is 409 `already_checked_in` before anything changes.
+
+    A confirmed seat that goes to a waiting guest (auto promotion) is handed over in its own
+    transaction, as a guest's cancel does; every other booking is cancelled with the others,
+    a transaction per UNREGISTER_CHUNK, so the work grows with the bookings, not their square
+    (the contact's partition is read again once per transaction, not once per booking)."""
+    if any(b.status in ACTIVE and b.checked_in_at for b in state.bookings):
+        raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+    promoting = bool(event.waitlist_auto_promote) and any(b.status == "confirmed" for b in state.bookings) \
+        and _oldest_waitlisted(event, exclude_pk=state.contact.pk) is not None
+    while active := [b for b in state.bookings if b.status in ACTIVE and not (promoting and b.status == "confirmed")]:
+        _cancel_together(event, state, {b.booking_id for b in active[:UNREGISTER_CHUNK]}, cause)
         state = _reload(state.contact)
+    for booking in [b for b in state.bookings if b.status == "confirmed"]:
+        state = GuestState(_fresh_contact(state.contact), state.bookings)
+        cancel(event, state, booking.booking_id, by_organiser=True)
+    state = _reload(state.contact)
     decline(event, state, cause)
     return _reload(state.contact)
+
+
+def _fresh_contact(contact: ContactModel) -> ContactModel:
+    return ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
+
+
+def _cancel_together(event: EventModel, state: GuestState, booking_ids: set[str], cause: Cause) -> None:
+    """These active bookings cancelled in one transaction: the contact's counters moved once, the seats
+    of the confirmed ones given back to the event and their permission groups (nobody is promoted)."""
+
+    def attempt(state: GuestState) -> None:
+        chosen = [b for b in state.bookings if b.booking_id in booking_ids and b.status in ACTIVE]
+        if not chosen:
+            return
+        if any(b.checked_in_at for b in chosen):
+            raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+        confirmed = [b for b in chosen if b.status == "confirmed"]
+        seats = Counter(b.permission_group for b in confirmed if b.permission_group)
+        now = now_iso()
+        try:
+            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+                for booking in chosen:
+                    tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
+                                                BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
+                              condition=BookingModel.status == booking.status)
+                _contact_update(tx, state.contact, cause, d_confirmed=-len(confirmed),
+                                d_waitlisted=-(len(chosen) - len(confirmed)), d_cancelled=len(chosen))
+                if confirmed:
+                    tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(-len(confirmed))])
+                for group, count in seats.items():
+                    group_seat(tx, event.event_id, group, -count)
+        except TransactWriteError as exc:
+            _answer_or_again(exc)
+
+    _retrying_with(state, attempt, "unregistration")
 
 
 def booking_json(booking: BookingModel) -> dict:
