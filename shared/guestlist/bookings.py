@@ -307,7 +307,7 @@ def unregister(event: EventModel, state: GuestState, cause: Cause) -> GuestState
     a transaction per UNREGISTER_CHUNK, so the work grows with the bookings, not their square
     (the contact's partition is read again once per transaction, not once per booking)."""
     if any(b.status in ACTIVE and b.checked_in_at for b in state.bookings):
-        raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+        raise Conflict(Code.ALREADY_CHECKED_IN, "a booking that was checked in cannot be cancelled")
     promoting = bool(event.waitlist_auto_promote) and any(b.status == "confirmed" for b in state.bookings) \
         and _oldest_waitlisted(event, exclude_pk=state.contact.pk) is not None
     while active := [b for b in state.bookings if b.status in ACTIVE and not (promoting and b.status == "confirmed")]:
@@ -334,7 +334,7 @@ def _cancel_together(event: EventModel, state: GuestState, booking_ids: set[str]
         if not chosen:
             return
         if any(b.checked_in_at for b in chosen):
-            raise Conflict("already_checked_in", "a booking that was checked in cannot be cancelled")
+            raise Conflict(Code.ALREADY_CHECKED_IN, "a booking that was checked in cannot be cancelled")
         confirmed = [b for b in chosen if b.status == "confirmed"]
         seats = Counter(b.permission_group for b in confirmed if b.permission_group)
         now = now_iso()
