@@ -54,24 +54,24 @@ _NONCE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class CheckinCode:
-    """Every outcome of a scan, as the API and the scan records spell it."""
+    """Every outcome of a scan, as the API and the scan records spell it; refusals are error codes (Code)."""
 
     OK = "ok"
-    ALREADY_CHECKED_IN = "already_checked_in"
-    UNKNOWN_CODE = "unknown_code"
-    NOT_REGISTERED = "not_registered"
-    CANCELLED = "cancelled"
-    WAITLISTED = "waitlisted"
-    NONCE_REUSED = "nonce_reused"
     OFFLINE_CONFLICT = "offline_conflict"
+    ALREADY_CHECKED_IN = Code.ALREADY_CHECKED_IN
+    UNKNOWN_CODE = Code.UNKNOWN_CODE
+    NOT_REGISTERED = Code.NOT_REGISTERED
+    CANCELLED = Code.CANCELLED
+    WAITLISTED = Code.WAITLISTED
+    NONCE_REUSED = Code.NONCE_REUSED
     # annulling
-    UNKNOWN_CHECKIN = "unknown_checkin"
-    OTHER_DEVICE = "other_device"
-    ANNUL_WINDOW_PASSED = "annul_window_passed"
-    ALREADY_ANNULLED = "already_annulled"
+    UNKNOWN_CHECKIN = Code.UNKNOWN_CHECKIN
+    OTHER_DEVICE = Code.OTHER_DEVICE
+    ANNUL_WINDOW_PASSED = Code.ANNUL_WINDOW_PASSED
+    ALREADY_ANNULLED = Code.ALREADY_ANNULLED
 
 
-HTTP_STATUS = {
+HTTP_STATUS: dict[str, int] = {
     CheckinCode.ALREADY_CHECKED_IN: 409,
     CheckinCode.UNKNOWN_CODE: 404,
     CheckinCode.NOT_REGISTERED: 422,
@@ -84,7 +84,7 @@ HTTP_STATUS = {
     CheckinCode.ALREADY_ANNULLED: 409,
 }
 
-_MESSAGES = {
+_MESSAGES: dict[str, str] = {
     CheckinCode.ALREADY_CHECKED_IN: "this ticket was checked in already",
     CheckinCode.UNKNOWN_CODE: "this code is not a ticket of this event",
     CheckinCode.NOT_REGISTERED: "this guest is not registered for the event",

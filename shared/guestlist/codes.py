@@ -1,8 +1,8 @@
 """Every error code the API answers in `{"error": {"code"}}`, declared once; raise sites and tests use these.
 
-Two other vocabularies keep their own enums: the import report's row and file codes
-(`workbook.codes.Code`) and check-in scan outcomes (`checkin.CheckinCode`). A string in two of
-them means the same thing in both (`invalid_email`, `too_large`...).
+The import report's row and file codes keep their own enum (`workbook.codes.Code`); a string in
+both means the same thing in both (`invalid_email`, `too_large`...). `checkin.CheckinCode` names a
+scan's outcomes: `ok`, `offline_conflict`, and the refusals below.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Code(StrEnum):
     CAPACITY_BELOW_CONFIRMED = "capacity_below_confirmed"
     EVENT_FULL = "event_full"
     BOOKING_LIMIT = "booking_limit"
-    ALREADY_CHECKED_IN = "already_checked_in"  # cancelling a checked-in booking (a scan's is CheckinCode's)
+    ALREADY_CHECKED_IN = "already_checked_in"  # a second scan, or cancelling a checked-in booking
     # One concept, two wire spellings, both kept: DESIGN.md names neither, and changing either
     # would change a route's contract. The organiser's DELETE of a contact answers HAS_BOOKINGS;
     # a guest's decline answers HAS_BOOKING (the guest page's notice key is `notice.has_booking`).
@@ -80,6 +80,18 @@ class Code(StrEnum):
     EVENT_HAS_NO_DATE = "event_has_no_date"
     CAMPAIGN_NOT_DRAFT = "campaign_not_draft"
     CAMPAIGN_NOT_SCHEDULED = "campaign_not_scheduled"
+
+    # check-in refusals (DESIGN.md s4): answered with {"result": "rejected", "reason"} too, and kept in
+    # the scan records; HTTP status per code in checkin.HTTP_STATUS (ALREADY_CHECKED_IN is above)
+    UNKNOWN_CODE = "unknown_code"
+    NOT_REGISTERED = "not_registered"
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    NONCE_REUSED = "nonce_reused"
+    UNKNOWN_CHECKIN = "unknown_checkin"
+    OTHER_DEVICE = "other_device"
+    ANNUL_WINDOW_PASSED = "annul_window_passed"
+    ALREADY_ANNULLED = "already_annulled"
 
     # 429 / 503 / 500: try again
     RATE_LIMITED = "rate_limited"
