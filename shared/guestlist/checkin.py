@@ -54,21 +54,22 @@ _NONCE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
 class CheckinCode:
-    """Every outcome of a scan, as the API and the scan records spell it; refusals are error codes (Code)."""
+    """Every outcome of a scan, as the API and the scan records spell it; refusals are error codes (Code),
+    held as their plain strings since scan records store them."""
 
     OK = "ok"
     OFFLINE_CONFLICT = "offline_conflict"
-    ALREADY_CHECKED_IN = Code.ALREADY_CHECKED_IN
-    UNKNOWN_CODE = Code.UNKNOWN_CODE
-    NOT_REGISTERED = Code.NOT_REGISTERED
-    CANCELLED = Code.CANCELLED
-    WAITLISTED = Code.WAITLISTED
-    NONCE_REUSED = Code.NONCE_REUSED
+    ALREADY_CHECKED_IN = Code.ALREADY_CHECKED_IN.value
+    UNKNOWN_CODE = Code.UNKNOWN_CODE.value
+    NOT_REGISTERED = Code.NOT_REGISTERED.value
+    CANCELLED = Code.CANCELLED.value
+    WAITLISTED = Code.WAITLISTED.value
+    NONCE_REUSED = Code.NONCE_REUSED.value
     # annulling
-    UNKNOWN_CHECKIN = Code.UNKNOWN_CHECKIN
-    OTHER_DEVICE = Code.OTHER_DEVICE
-    ANNUL_WINDOW_PASSED = Code.ANNUL_WINDOW_PASSED
-    ALREADY_ANNULLED = Code.ALREADY_ANNULLED
+    UNKNOWN_CHECKIN = Code.UNKNOWN_CHECKIN.value
+    OTHER_DEVICE = Code.OTHER_DEVICE.value
+    ANNUL_WINDOW_PASSED = Code.ANNUL_WINDOW_PASSED.value
+    ALREADY_ANNULLED = Code.ALREADY_ANNULLED.value
 
 
 HTTP_STATUS: dict[str, int] = {
