@@ -3,7 +3,8 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
-from guestlist.imports import event_id_from_key, import_id_for, read_upload, start_import
+from guestlist.imports.source import event_id_from_key, import_id_for, read_upload
+from guestlist.imports.start import start_import
 from guestlist.models import plain
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline

@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from guestlist.imports import process_chunk
+from guestlist.imports.worker import process_chunk
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 

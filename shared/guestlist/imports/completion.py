@@ -21,14 +21,12 @@ from ..models import (
 from ..retry import condition_failed, retrying
 from ..settings import get_settings
 from .jobs import (
-    MAX_REPORTED_ISSUES,
     TERMINAL,
-    XLSX,
-    _issue_order,
-    _issues_xlsx,
-    _job_key,
-    _report_prefix,
     get_job,
+    issue_order,
+    job_key,
+    report_prefix,
+    write_issue_reports,
 )
 
 _DELETES_PER_TRANSACTION = 25
@@ -66,16 +64,12 @@ def finish(job: ImportJobModel) -> None:
     """
     if job.status in TERMINAL:
         return
-    prefix = _report_prefix(job)
     kept: list[dict] = []
     if plain(job.options).get("delete_missing"):
         kept = _delete_missing(job)
     issues = _validation_issues(job) + _chunk_issues(job) + kept
-    issues.sort(key=_issue_order)
-    aws.put_object(f"{prefix}/issues.json", json.dumps({"total": len(issues), "first": issues[:MAX_REPORTED_ISSUES]}).encode(),
-                   "application/json")
-    report_key = f"{prefix}/report.xlsx"
-    aws.put_object(report_key, _issues_xlsx(issues), XLSX)
+    issues.sort(key=issue_order)
+    report_key = write_issue_reports(job, issues)
     job.refresh(consistent_read=True)
     status = "completed_with_errors" if int(job.skipped) + int(job.failed) else "completed"
     now = now_iso()
@@ -89,7 +83,7 @@ def finish(job: ImportJobModel) -> None:
             raise
 
 
-def _has_bookings(contact: ContactModel) -> bool:
+def has_bookings(contact: ContactModel) -> bool:
     if int(contact.confirmed_count or 0) + int(contact.waitlisted_count or 0) + int(contact.attended_count or 0) > 0:
         return True
     # cancelled bookings leave no count on the contact but are still its bookings (and history)
@@ -106,7 +100,7 @@ def _no_active_bookings():
 
 def _delete_missing(job: ImportJobModel) -> list[dict]:
     """Contacts of the event the file does not name are deleted; those with bookings are kept and reported."""
-    body, _ = aws.get_object(f"{_report_prefix(job)}/identifiers.json")
+    body, _ = aws.get_object(f"{report_prefix(job)}/identifiers.json")
     in_file = set(json.loads(body))
     kept: list[dict] = []
     doomed: list[ContactModel] = []
@@ -116,8 +110,8 @@ def _delete_missing(job: ImportJobModel) -> list[dict]:
         for contact in contacts:
             if contact.identifier in in_file:
                 continue
-            if _has_bookings(contact):
-                kept.append(_kept_issue(contact.identifier))
+            if has_bookings(contact):
+                kept.append(kept_issue(contact.identifier))
                 continue
             doomed.append(contact)
             if len(doomed) >= _DELETES_PER_TRANSACTION:
@@ -131,7 +125,7 @@ def _delete_missing(job: ImportJobModel) -> list[dict]:
     return kept
 
 
-def _kept_issue(identifier: str) -> dict:
+def kept_issue(identifier: str) -> dict:
     return {"row": None, "identifier": identifier, "column": None, "code": "kept_with_bookings",
             "message": f"{identifier!r} is not in the file but has bookings: kept", "severity": "warning"}
 
@@ -140,7 +134,7 @@ def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[d
     """Deletes and counts in one transaction; when one contact refuses (a booking arrived, or another
     run deleted it first) the batch goes again one by one. Returns the contacts kept for a new booking."""
     connection = ContactModel._get_connection().connection
-    job_ref = ImportJobModel(pk=_job_key(job.import_id), sk="JOB")
+    job_ref = ImportJobModel(pk=job_key(job.import_id), sk="JOB")
 
     def run(batch: list[ContactModel]) -> None:
         with TransactWrite(connection=connection) as tx:
@@ -165,7 +159,7 @@ def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[d
                 current = ContactModel.get(contact.pk, CONTACT_SK, consistent_read=True)
             except ContactModel.DoesNotExist:
                 continue  # another run deleted (and counted) it
-            kept.append(_kept_issue(current.identifier))
+            kept.append(kept_issue(current.identifier))
     return kept
 
 
@@ -178,6 +172,6 @@ def _validation_issues(job: ImportJobModel) -> list[dict]:
 
 def _chunk_issues(job: ImportJobModel) -> list[dict]:
     issues: list[dict] = []
-    for marker in ChunkResultModel.query(_job_key(job.import_id), ChunkResultModel.sk.startswith("CHUNK#"), consistent_read=True):
+    for marker in ChunkResultModel.query(job_key(job.import_id), ChunkResultModel.sk.startswith("CHUNK#"), consistent_read=True):
         issues.extend(json.loads(marker.issues or "[]"))
     return issues

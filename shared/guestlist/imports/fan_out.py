@@ -16,14 +16,12 @@ from ..models import (
 )
 from ..retry import condition_failed, retrying
 from ..settings import get_settings
-from .completion import _has_bookings, _kept_issue, finish_if_done
+from .completion import finish_if_done, has_bookings, kept_issue
 from .jobs import (
-    MAX_REPORTED_ISSUES,
-    XLSX,
-    _issue_order,
-    _issues_xlsx,
-    _report_prefix,
     get_job,
+    issue_order,
+    report_prefix,
+    write_issue_reports,
 )
 
 # SendMessageBatch takes 10 messages and 256 KiB in all: a chunk stays under a tenth of it,
@@ -32,13 +30,13 @@ _MAX_CHUNK_BYTES = 24_000
 _MAX_BATCH_BYTES = 256 * 1024 - 4096
 
 
-def _fan_out(job: ImportJobModel, event_id: str, options: ImportOptions, report, send: Callable[[list[dict]], int],
+def fan_out_rows(job: ImportJobModel, event_id: str, options: ImportOptions, report, send: Callable[[list[dict]], int],
              extra_options: dict | None = None) -> ImportJobModel:
     """Validated rows (a workbook's or an account group's) to a running job and its chunks."""
     if options.dry_run:
         return _check_only(job, options, report, extra_options)
     import_id = job.import_id
-    prefix = _report_prefix(job)
+    prefix = report_prefix(job)
     issues = [i.to_dict() for i in report.issues]
     aws.put_object(f"{prefix}/validation.json", json.dumps(issues).encode(), "application/json")
     if options.delete_missing:
@@ -95,8 +93,8 @@ def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_optio
             if contact.identifier in in_rows:
                 existing.add(contact.identifier)
             elif options.delete_missing and contact.identifier not in in_file:
-                if _has_bookings(contact):
-                    kept.append(_kept_issue(contact.identifier))
+                if has_bookings(contact):
+                    kept.append(kept_issue(contact.identifier))
                 else:
                     deleted += 1
         if not cursor:
@@ -114,12 +112,8 @@ def _check_only(job: ImportJobModel, options: ImportOptions, report, extra_optio
             issues.append({"row": row.row, "identifier": row.identifier, "column": None, "code": outcome.code,
                            "message": f"Row {row.row}: {outcome.message}", "severity": outcome.result})
     issues += kept
-    issues.sort(key=_issue_order)
-    prefix = _report_prefix(job)
-    aws.put_object(f"{prefix}/issues.json", json.dumps({"total": len(issues), "first": issues[:MAX_REPORTED_ISSUES]}).encode(),
-                   "application/json")
-    report_key = f"{prefix}/report.xlsx"
-    aws.put_object(report_key, _issues_xlsx(issues), XLSX)
+    issues.sort(key=issue_order)
+    report_key = write_issue_reports(job, issues)
     now = now_iso()
     try:
         retrying(lambda: job.update(actions=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .. import aws
 from ..errors import NotFound
 from ..models import (
@@ -15,31 +17,41 @@ MAX_REPORTED_ISSUES = 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _job_key(import_id: str) -> str:
+def job_key(import_id: str) -> str:
     return f"IMPORT#{import_id}"
 
 
-def _report_prefix(job: ImportJobModel) -> str:
+def report_prefix(job: ImportJobModel) -> str:
     return f"reports/{job.event_id or '_'}/{job.import_id}"
 
 
 def get_job(import_id: str) -> ImportJobModel:
     try:
-        return ImportJobModel.get(_job_key(import_id), "JOB", consistent_read=True)
+        return ImportJobModel.get(job_key(import_id), "JOB", consistent_read=True)
     except ImportJobModel.DoesNotExist:
         raise NotFound("import_not_found", f"no import {import_id!r}") from None
 
 
-def _list_import(event_id: str, job: ImportJobModel) -> None:
+def list_under_event(event_id: str, job: ImportJobModel) -> None:
     item = EventImportModel(pk=f"EVENT#{event_id}", sk=f"IMPORT#{job.created_at}#{job.import_id}", import_id=job.import_id)
     retrying(item.save, what="import listing")
 
 
-def _issue_order(issue: dict):
+def issue_order(issue: dict):
     return (issue.get("row") is None, issue.get("row") or 0, issue.get("identifier") or "")
 
 
-def _issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
+def write_issue_reports(job: ImportJobModel, issues: list[dict]) -> str:
+    """issues.json (the first MAX_REPORTED_ISSUES, for the API) and report.xlsx (all of them); returns the workbook's key."""
+    prefix = report_prefix(job)
+    aws.put_object(f"{prefix}/issues.json", json.dumps({"total": len(issues), "first": issues[:MAX_REPORTED_ISSUES]}).encode(),
+                   "application/json")
+    report_key = f"{prefix}/report.xlsx"
+    aws.put_object(report_key, issues_xlsx(issues), XLSX)
+    return report_key
+
+
+def issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
     from ..workbook import Issue, WorkbookReport, write_issue_report
 
     fields = ("row", "identifier", "column", "code", "message", "severity")
@@ -48,15 +60,15 @@ def _issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
     return write_issue_report(report)
 
 
-def _is_missing_object(exc: Exception) -> bool:
+def is_missing_object(exc: Exception) -> bool:
     return getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
-def _object_exists(key: str) -> bool:
+def object_exists(key: str) -> bool:
     try:
         aws.head_object(key)
         return True
     except Exception as exc:  # botocore's ClientError
-        if _is_missing_object(exc):
+        if is_missing_object(exc):
             return False
         raise

@@ -12,10 +12,10 @@ from ..models import (
 )
 from .jobs import (
     TERMINAL,
-    _is_missing_object,
-    _object_exists,
-    _report_prefix,
     get_job,
+    is_missing_object,
+    object_exists,
+    report_prefix,
 )
 
 
@@ -58,9 +58,9 @@ def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool
         issues, total = [], 0
         if job.status in TERMINAL and job.status != "failed":
             try:
-                body, _ = aws.get_object(f"{_report_prefix(job)}/issues.json")
+                body, _ = aws.get_object(f"{report_prefix(job)}/issues.json")
             except Exception as exc:  # botocore's ClientError, kept out of the domain's signature
-                if not _is_missing_object(exc):
+                if not is_missing_object(exc):
                     raise
                 expired = True
             else:
@@ -71,7 +71,7 @@ def report_json(job: ImportJobModel, *, with_url: bool = True, with_issues: bool
     if with_url:
         report["report_url"] = None
         if job.report_key and job.status in TERMINAL and not expired:
-            expired = not issues_read and not _object_exists(job.report_key)
+            expired = not issues_read and not object_exists(job.report_key)
             report["report_url"] = None if expired else aws.presigned_get(job.report_key)
     if expired:
         report["report_expired"] = True

@@ -16,10 +16,10 @@ from ..models import (
     ImportJobModel,
 )
 from ..retry import retrying
-from .fan_out import _fan_out, send_chunks
+from .fan_out import fan_out_rows, send_chunks
 from .jobs import (
-    _job_key,
-    _list_import,
+    job_key,
+    list_under_event,
 )
 from .reports import report_json
 from .source import upload_key
@@ -114,8 +114,8 @@ def start_account_import(event, body: dict, *, import_id: str | None = None,
     report = account_rows(members, tuple(event.languages), event.default_language)
     import_id = import_id or f"imp-{uuid.uuid4().hex[:20]}"
     now = now_iso()
-    job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event.event_id, source="accounts",
+    job = ImportJobModel(pk=job_key(import_id), import_id=import_id, event_id=event.event_id, source="accounts",
                          status="validating", created_at=now, updated_at=now)
     retrying(lambda: job.save(condition=ImportJobModel.pk.does_not_exist()), what="import job")
-    _list_import(event.event_id, job)
-    return _fan_out(job, event.event_id, options, report, send or send_chunks, extra_options={"account_group": group})
+    list_under_event(event.event_id, job)
+    return fan_out_rows(job, event.event_id, options, report, send or send_chunks, extra_options={"account_group": group})

@@ -8,7 +8,7 @@ from .. import aws
 from ..clock import now_iso
 from ..errors import NotFound
 from .jobs import (
-    _is_missing_object,
+    is_missing_object,
 )
 
 
@@ -35,6 +35,6 @@ def read_upload(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
     try:
         return aws.get_object(key, bucket)
     except Exception as exc:  # botocore's ClientError, kept out of the domain's signature
-        if _is_missing_object(exc):
+        if is_missing_object(exc):
             raise NotFound("object_not_found", f"the upload {key!r} no longer exists; upload the file again") from exc
         raise

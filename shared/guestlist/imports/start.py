@@ -16,15 +16,15 @@ from ..models import (
 )
 from ..retry import condition_failed, retrying
 from .completion import finish_if_done
-from .fan_out import _fan_out, send_chunks
+from .fan_out import fan_out_rows, send_chunks
 from .jobs import (
     TERMINAL,
     XLSX,
-    _issues_xlsx,
-    _job_key,
-    _list_import,
-    _report_prefix,
     get_job,
+    issues_xlsx,
+    job_key,
+    list_under_event,
+    report_prefix,
 )
 from .request import check_options_for_event
 from .row_checks import check_form_values, form_targets, unknown_account_manager
@@ -41,7 +41,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
     """
     send = send or send_chunks
     now = now_iso()
-    job = ImportJobModel(pk=_job_key(import_id), import_id=import_id, event_id=event_id or "", object_key=object_key,
+    job = ImportJobModel(pk=job_key(import_id), import_id=import_id, event_id=event_id or "", object_key=object_key,
                          status="validating", created_at=now, updated_at=now)
     try:
         retrying(lambda: job.save(condition=ImportJobModel.pk.does_not_exist()), what="import job")
@@ -64,7 +64,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
         event = get_event(event_id)
     except NotFound:
         return _fail(job, "event_not_found", f"no event {event_id!r}: create it before importing")
-    _list_import(event_id, job)
+    list_under_event(event_id, job)
     try:
         body, metadata = read_object()
     except NotFound as exc:
@@ -86,14 +86,14 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
         return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
     check_form_values(report, form, event.country or "CH")
     unknown_account_manager(report, event.workspace_id)
-    return _fan_out(job, event_id, options, report, send)
+    return fan_out_rows(job, event_id, options, report, send)
 
 
 def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = None) -> ImportJobModel:
     """The import is refused as a whole: nothing was or will be written. Idempotent."""
     now = now_iso()
-    report_key = f"{_report_prefix(job)}/report.xlsx"
-    aws.put_object(report_key, _issues_xlsx([], error={"code": code, "message": message}), XLSX)
+    report_key = f"{report_prefix(job)}/report.xlsx"
+    aws.put_object(report_key, issues_xlsx([], error={"code": code, "message": message}), XLSX)
     actions = [ImportJobModel.status.set("failed"), ImportJobModel.error.set({"code": code, "message": message}),
                ImportJobModel.report_key.set(report_key), ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)]
     if columns is not None:

@@ -21,7 +21,7 @@ from ..models import (
 from ..retry import cancellation_codes, carry_deadline, is_transient, retrying
 from .completion import finish_if_done
 from .jobs import (
-    _job_key,
+    job_key,
 )
 
 
@@ -116,7 +116,7 @@ def _unwritable(reason: str) -> RowOutcome:
 
 def _marker_exists(import_id: str, marker_key: str) -> bool:
     try:
-        ChunkResultModel.get(_job_key(import_id), marker_key, consistent_read=True)
+        ChunkResultModel.get(job_key(import_id), marker_key, consistent_read=True)
         return True
     except ChunkResultModel.DoesNotExist:
         return False
@@ -129,13 +129,13 @@ def _count_chunk(import_id: str, marker_key: str, outcome: str, counts: dict, is
     may be cancelled by a conflict: that is retried (within the function's time, else the
     chunk fails and comes back), never taken for "counted".
     """
-    marker = ChunkResultModel(pk=_job_key(import_id), sk=marker_key, outcome=outcome, issues=json.dumps(issues),
+    marker = ChunkResultModel(pk=job_key(import_id), sk=marker_key, outcome=outcome, issues=json.dumps(issues),
                               created_at=now_iso(), **counts)
 
     def write() -> None:
         with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
             tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
-            tx.update(ImportJobModel(pk=_job_key(import_id), sk="JOB"), actions=[
+            tx.update(ImportJobModel(pk=job_key(import_id), sk="JOB"), actions=[
                 ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
                 ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
                 ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],

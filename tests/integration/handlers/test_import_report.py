@@ -163,7 +163,7 @@ def test_post_imports_returns_a_presigned_upload_carrying_the_options(stack, org
     fields = body["upload"]["fields"]
     assert fields["key"] == body["key"]
     assert fields["x-amz-meta-mode"] == "create" and fields["x-amz-meta-delete-missing"] == "true"
-    from guestlist.imports import ImportOptions
+    from guestlist.import_options import ImportOptions
 
     options = ImportOptions.from_metadata({k[len("x-amz-meta-"):]: v for k, v in fields.items() if k.startswith("x-amz-meta-")})
     assert (options.group, options.mapping) == ("Gäste", {"Mail": "identifier"})

@@ -101,7 +101,7 @@ def test_group_is_added_to_the_contacts_groups_and_permission_group_is_set(stack
 
 
 def test_non_ascii_group_travels_in_s3_metadata_rfc2047_encoded(stack, organiser):
-    from guestlist.imports import ImportOptions
+    from guestlist.import_options import ImportOptions
 
     event_id = create_event(stack, organiser)
     metadata = ImportOptions(group="Gäste Zürich").to_metadata()
