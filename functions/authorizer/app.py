@@ -7,7 +7,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseV2,
 )
 
-from guestlist.keys import bearer_key, may_call, resolve_key
+from guestlist.access import may_call
+from guestlist.keys import bearer_key, resolve_key
 from guestlist.observability import new_metrics, new_tracer
 
 logger = Logger()

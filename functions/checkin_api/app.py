@@ -3,12 +3,13 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from guestlist import checkin, door, events
+from guestlist import checkin, door
+from guestlist.access import Access, Action, authorise
 from guestlist.api import caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
-from guestlist.errors import Forbidden, InvalidRequest, NotFound
+from guestlist.errors import InvalidRequest
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.checkin import (
@@ -42,24 +43,9 @@ def _refused(exc: checkin.CheckinError):
     return json_response(exc.status, {"result": "rejected", "reason": exc.code, **exc.detail, **{"error": exc.to_dict()}})
 
 
-def _authorised_event(event_id: str, *, organiser_only: bool = False):
-    """The event, if the caller's key reaches it: its own door key, or an organiser key of its workspace."""
-    scope = caller_scope(app)
-    if scope.kind == "checkin" and scope.event_id == event_id and not organiser_only:
-        return events.get_event(event_id, scope.workspace_id)
-    if scope.kind == "organiser":
-        return events.get_event(event_id, scope.workspace_id)
-    if scope.kind == "checkin" and scope.event_id == event_id:
-        raise Forbidden(Code.FORBIDDEN, "this list is for organisers")
-    raise NotFound(Code.EVENT_NOT_FOUND, f"no event {event_id!r}")
-
-
-def _door_event(event_id: str) -> None:
-    """Scans skip the event read: a door key names its event; an organiser key is checked against its workspace."""
-    scope = caller_scope(app)
-    if scope.kind == "checkin" and scope.event_id == event_id:
-        return
-    _authorised_event(event_id)
+def _allow(action: Action, event_id: str) -> Access:
+    """The caller's key may do `action` at this event's door (access.authorise: 403/404 otherwise)."""
+    return authorise(caller_scope(app), action, event_id)
 
 
 _REFUSED = (CheckinRejected, ErrorBody)  # a refused scan, or the edge's / the event's own error
@@ -71,7 +57,7 @@ _REFUSED = (CheckinRejected, ErrorBody)  # a refused scan, or the edge's / the e
            "refused: 409 `already_checked_in` (with the first scan), 404 `unknown_code`, "
            "422 `not_registered` | `cancelled` | `waitlisted`.")
 def post_checkin(event_id: str, body: ScanIn):
-    _door_event(event_id)
+    _allow(Action.SCAN, event_id)
     received_at = now_iso()
     scan = checkin.Scan.parse(given(body), received_at=received_at)
     result = checkin.perform_checkin(event_id, scan, received_at=received_at)
@@ -85,7 +71,7 @@ def post_checkin(event_id: str, body: ScanIn):
            summary="Offline scans", description="Each scan is answered at its index with its own status, "
            "idempotent by nonce; the earliest of conflicting scans wins.")
 def post_batch(event_id: str, body: BatchIn):
-    _door_event(event_id)
+    _allow(Action.SCAN, event_id)
     items = checkin.perform_batch(event_id, body.scans)
     metrics.add_metric(name="CheckIns", unit=MetricUnit.Count, value=sum(1 for i in items if i.status == 201))
     logger.info("offline batch", extra={"event_id": event_id, "scans": len(items)})
@@ -96,7 +82,7 @@ def post_batch(event_id: str, body: BatchIn):
            responses={403: _REFUSED, 404: _REFUSED, 409: _REFUSED},
            summary="Undo a mistaken check-in", description="Only the device that scanned, within 15 minutes.")
 def annul(event_id: str, nonce: str, body: AnnulIn):
-    _door_event(event_id)
+    _allow(Action.SCAN, event_id)
     device = body.device.strip()
     if not device:
         raise InvalidRequest(Code.INVALID_FIELD, "field 'device': the device that scanned", {"field": "device"})
@@ -106,18 +92,18 @@ def annul(event_id: str, nonce: str, body: AnnulIn):
 
 @edge.get("/events/<event_id>/checkins/search", query=SearchQuery, response=SearchOut, summary="Find a guest by name")
 def search(event_id: str, query: SearchQuery):
-    _door_event(event_id)
+    _allow(Action.SCAN, event_id)
     return {"guests": door.search_guests(event_id, query.q)}
 
 
 @edge.get("/events/<event_id>/checkins/stats", response=Stats, summary="The door's live counters")
 def stats(event_id: str):
-    return door.checkin_stats(_authorised_event(event_id))
+    return door.checkin_stats(_allow(Action.DOOR_STATS, event_id).event)
 
 
 @edge.get("/events/<event_id>/checkins", query=ScansQuery, response=ScansOut, summary="The newest scans (organisers)")
 def list_scans(event_id: str, query: ScansQuery):
-    _authorised_event(event_id, organiser_only=True)
+    _allow(Action.LIST_SCANS, event_id)
     return {"scans": door.recent_scans(event_id, result=query.result, limit=query.limit)}
 
 

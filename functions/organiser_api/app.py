@@ -9,7 +9,7 @@ from organiser_exports import router as exports_router
 from organiser_groups import router as groups_router
 
 from guestlist import accounts, contacts, events, history, imports, keys
-from guestlist.api import install_error_handlers, organiser_cause, organiser_workspace
+from guestlist.api import install_error_handlers, organiser_cause, organiser_event, organiser_workspace
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
@@ -50,7 +50,7 @@ def _cause() -> Cause:
 
 
 def _event(event_id: str):
-    return events.get_event(event_id, _workspace())
+    return organiser_event(app, event_id)
 
 
 # ------------------------------------------------------------------ events
@@ -141,8 +141,7 @@ def rotate_link(event_id: str, identifier: str):
 @edge.post("/events/<event_id>/checkin-keys", body=CheckinKeyCreate, status=201, response=CheckinKeyCreated,
            summary="A door key for this event's check-in (shown once)")
 def create_checkin_key(event_id: str, body: CheckinKeyCreate):
-    workspace = _workspace()
-    events.get_event(event_id, workspace)
+    workspace = _event(event_id).workspace_id
     key, listing = keys.create_checkin_key(workspace, event_id, body.label or None)
     return {"key_id": listing.key_id, "key": key, "label": listing.label, "event_id": event_id}
 

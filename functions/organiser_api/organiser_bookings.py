@@ -2,8 +2,8 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import bookings, events
-from guestlist.api import organiser_cause, organiser_workspace
+from guestlist import bookings
+from guestlist.api import organiser_cause, organiser_event
 from guestlist.codes import Code
 from guestlist.contacts import GuestState, load_state_by_pk
 from guestlist.edge import Edge
@@ -17,7 +17,7 @@ edge = Edge(router, tag="bookings")
 
 
 def _guest(event_id: str, identifier: str) -> tuple[EventModel, GuestState]:
-    event = events.get_event(event_id, organiser_workspace(router))
+    event = organiser_event(router, event_id)
     state = load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
     if state is None:
         raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event")

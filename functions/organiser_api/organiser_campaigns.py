@@ -2,8 +2,8 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import campaigns, events
-from guestlist.api import organiser_workspace
+from guestlist import campaigns
+from guestlist.api import organiser_event
 from guestlist.edge import Edge, given
 from guestlist.schemas.campaigns import (
     Campaign,
@@ -21,7 +21,7 @@ edge = Edge(router, tag="campaigns")
 
 
 def _event(event_id: str):
-    return events.get_event(event_id, organiser_workspace(router))
+    return organiser_event(router, event_id)
 
 
 @edge.post("/events/<event_id>/campaigns", body=CampaignIn, status=201, response=Campaign, errors=(404,),

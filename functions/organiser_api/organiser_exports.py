@@ -2,8 +2,8 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import events, exports
-from guestlist.api import organiser_workspace
+from guestlist import exports
+from guestlist.api import organiser_event
 from guestlist.edge import Edge
 from guestlist.schemas.exports import Export, ExportIn, ExportStarted
 
@@ -15,11 +15,11 @@ edge = Edge(router, tag="exports")
            summary="Export the event's contacts",
            description="The listing's filters select the contacts; poll the export for its file.")
 def create_export(event_id: str, body: ExportIn):
-    event = events.get_event(event_id, organiser_workspace(router))
+    event = organiser_event(router, event_id)
     return exports.request_export(event, body.format, body.filter.as_kwargs())
 
 
 @edge.get("/events/<event_id>/exports/<export_id>", response=Export, errors=(404,), summary="An export and its file")
 def get_export(event_id: str, export_id: str):
-    events.get_event(event_id, organiser_workspace(router))
+    organiser_event(router, event_id)
     return exports.export_json(event_id, export_id)

@@ -4,8 +4,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from msgspec import UNSET
 
-from guestlist import events, groups
-from guestlist.api import SECURITY_HEADERS, organiser_cause, organiser_workspace
+from guestlist import groups
+from guestlist.api import SECURITY_HEADERS, organiser_cause, organiser_event
 from guestlist.edge import Edge
 from guestlist.schemas.groups import Group, GroupIn, GroupList, MembersIn, MembersOut
 
@@ -14,7 +14,7 @@ edge = Edge(router, tag="groups")
 
 
 def _event(event_id: str) -> None:
-    events.get_event(event_id, organiser_workspace(router))
+    organiser_event(router, event_id)
 
 
 def no_content() -> Response:

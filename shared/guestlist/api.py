@@ -14,12 +14,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from .codes import Code
-from .errors import Busy, Forbidden, GuestlistError
+from .errors import Busy, GuestlistError
 from .retry import error_code, is_retryable
 
 if TYPE_CHECKING:
-    from .keys import Scope
-    from .models import Cause
+    from .access import Scope
+    from .models import Cause, EventModel
 
 logger = Logger(service="guestlist")
 
@@ -87,7 +87,7 @@ def _item_too_large(exc: BaseException | None) -> bool:
 
 def caller_scope(app: APIGatewayHttpResolver) -> Scope:
     """The scope the authorizer attached to this request."""
-    from .keys import Scope  # keys needs the tables' settings; the edge alone does not
+    from .access import Scope  # access needs the tables' settings; the edge alone does not
 
     context = app.current_event.request_context.authorizer.get_lambda or {}
     return Scope.from_context(context)
@@ -95,10 +95,18 @@ def caller_scope(app: APIGatewayHttpResolver) -> Scope:
 
 def organiser_workspace(app) -> str:
     """The workspace of an organiser key (a check-in key is refused); `app` is a resolver or a Router."""
-    scope = caller_scope(app)
-    if scope.kind != "organiser":
-        raise Forbidden(Code.FORBIDDEN, "this key cannot use the organiser API")
-    return scope.workspace_id
+    from .access import Action, authorise
+
+    return authorise(caller_scope(app), Action.ORGANISE).workspace_id
+
+
+def organiser_event(app, event_id: str) -> EventModel:
+    """The event, if the organiser key's workspace holds it (another workspace's is not found)."""
+    from .access import Action, authorise
+
+    event = authorise(caller_scope(app), Action.ORGANISE, event_id).event
+    assert event is not None  # an organiser's event is read
+    return event
 
 
 def organiser_cause(app, ref: str | None = None) -> Cause:

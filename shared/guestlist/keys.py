@@ -1,39 +1,24 @@
 """Organiser keys (scoped to a workspace) and check-in keys (scoped to one event).
 
 Keys are shown once and stored only as digests; the authorizer resolves a digest to a
-scope with one GetItem. Revoking deletes the digest item, so the key dies at once.
+scope (`access.Scope`) with one GetItem, and `access` decides what that scope may do.
+Revoking deletes the digest item, so the key dies at once.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from .access import Scope
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import EventKeyModel, KeyModel, WorkspaceKeyModel, WorkspaceModel
 from .retry import retrying
 from .tokens import digest, new_api_key
-
-
-@dataclass(frozen=True)
-class Scope:
-    kind: str  # organiser | checkin
-    workspace_id: str
-    key_id: str
-    event_id: str | None = None
-
-    def as_context(self) -> dict:
-        return {"kind": self.kind, "workspace_id": self.workspace_id, "key_id": self.key_id, "event_id": self.event_id or ""}
-
-    @classmethod
-    def from_context(cls, context: dict) -> Scope:
-        return cls(kind=context.get("kind", ""), workspace_id=context.get("workspace_id", ""),
-                   key_id=context.get("key_id", ""), event_id=context.get("event_id") or None)
 
 
 def bearer_key(authorization: str | None) -> str | None:
@@ -212,15 +197,3 @@ def revoke_checkin_key(event_id: str, key_id: str) -> None:
 
     retrying(write, what="key revocation")
 
-
-CHECKIN_ROUTES_PREFIX = "/events/{event_id}/checkins"
-
-
-def may_call(scope: Scope, route_key: str, path_parameters: dict) -> bool:
-    """Check-in keys reach only their own event's check-in routes; organiser keys reach all."""
-    if scope.kind == "organiser":
-        return True
-    if scope.kind == "checkin":
-        _method, _, path = route_key.partition(" ")
-        return path.startswith(CHECKIN_ROUTES_PREFIX) and path_parameters.get("event_id") == scope.event_id
-    return False
