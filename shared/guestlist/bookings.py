@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from . import storage
 from .clock import now_iso
 from .codes import Code
 from .contacts import GuestState, load_state_by_pk
@@ -153,7 +154,7 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         if want == "waitlisted":
             return _waitlist(event, state, booking, cause, fields)
         try:
-            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            with storage.transaction(BookingModel) as tx:
                 seat = EventModel.confirmed_count.add(1)
                 condition = EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity)
                 tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[seat], condition=None if over_capacity else condition)
@@ -188,7 +189,7 @@ def _waitlist(event: EventModel, state: GuestState, booking: BookingModel, cause
         if stored is not None:
             return stored
         try:
-            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            with storage.transaction(BookingModel) as tx:
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
                 _contact_update(tx, state.contact, cause, d_waitlisted=1, clear_declined=True, fields=fields)
             return booking
@@ -215,7 +216,7 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
         cause = Cause(kind="organiser" if by_organiser else "guest", ref="cancel")
         now = now_iso()
         try:
-            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            with storage.transaction(BookingModel) as tx:
                 tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
                                             BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
                           condition=BookingModel.status == was)
@@ -262,7 +263,7 @@ def promote_waitlist(event: EventModel, *, limit: int = 1000) -> int:
         if found is None:
             return False
         try:
-            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            with storage.transaction(BookingModel) as tx:
                 tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(1)],
                           condition=EventModel.capacity.does_not_exist() | (EventModel.confirmed_count < EventModel.capacity))
                 _promote_in(tx, *found, now_iso())
@@ -378,7 +379,7 @@ def decline(event: EventModel, state: GuestState, cause: Cause | None = None) ->
         if state.contact.declined_at:
             return
         try:
-            with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
+            with storage.transaction(ContactModel) as tx:
                 _contact_update(tx, state.contact, cause, declined_at=now_iso())
         except TransactWriteError as exc:
             _answer_or_again(exc)
@@ -420,7 +421,7 @@ def _online_check_in(event: EventModel, booking: BookingModel, now: str) -> None
     from .checkin import counter_key
     from .models import CheckinCounterModel
 
-    with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+    with storage.transaction(BookingModel) as tx:
         tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),
                                     BookingModel.checkin_received_at.set(now), BookingModel.updated_at.set(now)],
                   condition=BookingModel.checked_in_at.does_not_exist() & (BookingModel.status == "confirmed"))

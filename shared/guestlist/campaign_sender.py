@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import aws, mail
+from . import aws, mail, storage
 from .clock import now_iso
 from .models import CampaignChunkModel, CampaignModel, CampaignSendModel
 from .retry import carry_deadline, condition_failed, retrying
@@ -282,18 +282,17 @@ def _complete(campaign_id: str, event_id: str, send_id: str, key: tuple[str, str
     """The chunk's outcomes and the campaign's counters, in one transaction, once."""
     chunk = CampaignChunkModel(*key, state="done", outcomes=outcomes.to_json(), updated_at=now_iso())
     campaign = CampaignModel(pk=f"EVENT#{event_id}", sk=f"CAMPAIGN#{campaign_id}")
-    def write() -> None:
-        with TransactWrite(connection=CampaignModel._get_connection().connection) as tx:
-            tx.save(chunk, condition=CampaignChunkModel.pk.does_not_exist() | (CampaignChunkModel.state == "progress"))
-            tx.update(campaign, actions=[CampaignModel.sent.add(len(outcomes.sent)),
-                                         CampaignModel.failed.add(len(outcomes.failed)),
-                                         CampaignModel.unconfirmed.add(len(outcomes.unconfirmed)),
-                                         CampaignModel.excluded.add(len(outcomes.excluded)),
-                                         CampaignModel.chunks_done.add(1), CampaignModel.updated_at.set(now_iso())],
-                      condition=CampaignModel.send_id == send_id)
+    def items(tx: TransactWrite) -> None:
+        tx.save(chunk, condition=CampaignChunkModel.pk.does_not_exist() | (CampaignChunkModel.state == "progress"))
+        tx.update(campaign, actions=[CampaignModel.sent.add(len(outcomes.sent)),
+                                     CampaignModel.failed.add(len(outcomes.failed)),
+                                     CampaignModel.unconfirmed.add(len(outcomes.unconfirmed)),
+                                     CampaignModel.excluded.add(len(outcomes.excluded)),
+                                     CampaignModel.chunks_done.add(1), CampaignModel.updated_at.set(now_iso())],
+                  condition=CampaignModel.send_id == send_id)
 
     try:
-        retrying(write, what="campaign chunk")
+        storage.transact_write(CampaignModel, items, what="campaign chunk")
     except TransactWriteError as exc:
         if not condition_failed(exc):
             raise

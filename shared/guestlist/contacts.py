@@ -14,7 +14,7 @@ from typing import TypeVar, overload
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from . import aws
+from . import aws, storage
 from .accounts import require_account_manager
 from .clock import now_iso
 from .codes import Code
@@ -116,7 +116,7 @@ def load_state_by_pk(pk: str) -> GuestState | None:
     contact, bookings = None, []
     last_key = None
     while True:
-        page = ContactModel._get_connection().query(pk, consistent_read=True, exclusive_start_key=last_key)
+        page = storage.query_page(ContactModel, pk, consistent_read=True, exclusive_start_key=last_key)
         for raw in page.get("Items", []):
             sk = raw["sk"]["S"]
             if sk == CONTACT_SK:

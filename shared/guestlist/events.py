@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from . import storage
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
@@ -225,16 +226,15 @@ def create_event(workspace_id: str, fields: dict) -> tuple[EventModel, list[dict
         event.languages = [*event.languages, event.default_language]
     listing = WorkspaceEventModel(pk=f"WS#{workspace_id}", sk=f"EVENT#{event_id}", event_id=event_id, name=event.name)
 
-    def write() -> None:
-        with TransactWrite(connection=EventModel._get_connection().connection) as tx:
-            tx.save(event, condition=EventModel.pk.does_not_exist())
-            tx.save(listing)
-            for group in permission_groups(event):
-                if group.get("capacity") is not None:
-                    tx.save(GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{group['name']}", confirmed=0, capacity=group["capacity"]))
+    def items(tx: TransactWrite) -> None:
+        tx.save(event, condition=EventModel.pk.does_not_exist())
+        tx.save(listing)
+        for group in permission_groups(event):
+            if group.get("capacity") is not None:
+                tx.save(GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{group['name']}", confirmed=0, capacity=group["capacity"]))
 
     try:
-        retrying(write, what="event creation")  # a conflict or throttling is tried again, not taken for "exists"
+        storage.transact_write(EventModel, items, what="event creation")  # a conflict or throttling is tried again, not taken for "exists"
     except TransactWriteError as exc:
         if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:  # the event item (first put) exists
             raise Conflict(Code.EVENT_EXISTS, f"event {event_id!r} exists already") from exc
@@ -316,20 +316,19 @@ def _update_with_groups(event: EventModel, attrs: dict, actions: list, condition
     after = {g["name"]: g.get("capacity") for g in (json.loads(attrs["access_json"]) if attrs["access_json"] else [])}
     changed = [name for name in set(before) | set(after) if before.get(name) != after.get(name)]
 
-    def write() -> None:
-        with TransactWrite(connection=EventModel._get_connection().connection) as tx:
-            tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=actions, condition=condition)
-            for name in changed[:90]:
-                seat = GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{name}")
-                capacity = after.get(name)
-                if capacity is None:
-                    tx.update(seat, actions=[GroupSeatModel.capacity.remove()])
-                else:
-                    tx.update(seat, actions=[GroupSeatModel.capacity.set(capacity)],
-                              condition=GroupSeatModel.confirmed.does_not_exist() | (GroupSeatModel.confirmed <= capacity))
+    def items(tx: TransactWrite) -> None:
+        tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=actions, condition=condition)
+        for name in changed[:90]:
+            seat = GroupSeatModel(pk=event.pk, sk=f"GROUPSEAT#{name}")
+            capacity = after.get(name)
+            if capacity is None:
+                tx.update(seat, actions=[GroupSeatModel.capacity.remove()])
+            else:
+                tx.update(seat, actions=[GroupSeatModel.capacity.set(capacity)],
+                          condition=GroupSeatModel.confirmed.does_not_exist() | (GroupSeatModel.confirmed <= capacity))
 
     try:
-        retrying(write, what="event update")
+        storage.transact_write(EventModel, items, what="event update")
     except TransactWriteError as exc:
         if not condition_failed(exc):
             raise

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
+from . import storage
 from .codes import Code
 from .errors import GuestlistError
 from .retry import condition_failed, retrying
@@ -150,7 +150,7 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
         if not deltas:
             item.save(condition=HistoryModel.pk.does_not_exist())
             return
-        with TransactWrite(connection=HistoryModel._get_connection().connection) as tx:
+        with storage.transaction(HistoryModel) as tx:
             tx.save(item, condition=HistoryModel.pk.does_not_exist())
             for group, (d_expected, d_checked) in sorted(deltas.items()):
                 tx.update(GroupCounterModel(pk=f"GROUPS#{entry.event_id}", sk=f"GROUP#{group}"),

@@ -12,12 +12,13 @@ import secrets
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from . import storage
 from .access import Scope
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest, NotFound
 from .models import EventKeyModel, KeyModel, WorkspaceKeyModel, WorkspaceModel
-from .retry import retrying
+from .retry import CONDITION_FAILED, cancellation_codes, retrying
 from .tokens import digest, new_api_key
 
 
@@ -82,18 +83,16 @@ def create_workspace(name: str, workspace_id: str | None = None) -> tuple[dict, 
     key, key_item, listing = _new_organiser_key(workspace_id, "first key", now)
     record = WorkspaceModel(pk=_workspace_pk(workspace_id), sk="WORKSPACE", workspace_id=workspace_id, name=name, created_at=now)
     index = WorkspaceModel(pk="WORKSPACES", sk=f"WS#{workspace_id}", workspace_id=workspace_id, name=name, created_at=now)
-    def write() -> None:
-        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-            tx.save(record, condition=WorkspaceModel.pk.does_not_exist())
-            tx.save(index)
-            tx.save(key_item, condition=KeyModel.pk.does_not_exist())
-            tx.save(listing)
+    def items(tx: TransactWrite) -> None:
+        tx.save(record, condition=WorkspaceModel.pk.does_not_exist())
+        tx.save(index)
+        tx.save(key_item, condition=KeyModel.pk.does_not_exist())
+        tx.save(listing)
 
     try:
-        retrying(write, what="workspace")
+        storage.transact_write(KeyModel, items, what="workspace")
     except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        if cancellation_codes(exc)[:1] == [CONDITION_FAILED]:
             raise Conflict(Code.WORKSPACE_EXISTS, f"workspace {workspace_id!r} exists") from exc
         raise
     return _workspace_json(record), key
@@ -120,17 +119,15 @@ def _new_organiser_key(workspace_id: str, label: str | None, now: str) -> tuple[
 def create_organiser_key(workspace_id: str, label: str | None = None) -> tuple[str, dict]:
     """Another organiser key of an existing workspace: the key is returned once."""
     key, item, listing = _new_organiser_key(workspace_id, label, now_iso())
-    def write() -> None:
-        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-            tx.condition_check(WorkspaceModel, _workspace_pk(workspace_id), "WORKSPACE", condition=WorkspaceModel.pk.exists())
-            tx.save(item, condition=KeyModel.pk.does_not_exist())
-            tx.save(listing)
+    def items(tx: TransactWrite) -> None:
+        tx.condition_check(WorkspaceModel, _workspace_pk(workspace_id), "WORKSPACE", condition=WorkspaceModel.pk.exists())
+        tx.save(item, condition=KeyModel.pk.does_not_exist())
+        tx.save(listing)
 
     try:
-        retrying(write, what="organiser key")
+        storage.transact_write(KeyModel, items, what="organiser key")
     except TransactWriteError as exc:
-        reasons = [getattr(r, "code", None) if r else None for r in (exc.cancellation_reasons or [])]
-        if reasons[:1] == ["ConditionalCheckFailed"]:
+        if cancellation_codes(exc)[:1] == [CONDITION_FAILED]:
             raise NotFound(Code.WORKSPACE_NOT_FOUND, f"no workspace {workspace_id!r}") from exc
         raise
     return key, _key_json(listing)
@@ -153,12 +150,11 @@ def revoke_organiser_key(workspace_id: str, key_id: str) -> None:
     except WorkspaceKeyModel.DoesNotExist:
         raise NotFound(Code.KEY_NOT_FOUND, f"no organiser key {key_id!r} in workspace {workspace_id!r}") from None
 
-    def write() -> None:
-        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-            tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
-            tx.delete(listing)
+    def items(tx: TransactWrite) -> None:
+        tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
+        tx.delete(listing)
 
-    retrying(write, what="organiser key revocation")
+    storage.transact_write(KeyModel, items, what="organiser key revocation")
 
 
 def create_checkin_key(workspace_id: str, event_id: str, label: str | None = None) -> tuple[str, EventKeyModel]:
@@ -170,12 +166,11 @@ def create_checkin_key(workspace_id: str, event_id: str, label: str | None = Non
     listing = EventKeyModel(pk=f"EVENT#{event_id}", sk=f"CHECKINKEY#{key_id}", key_id=key_id,
                             key_digest=digest(key), label=label, created_at=now)
 
-    def write() -> None:
-        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-            tx.save(item, condition=KeyModel.pk.does_not_exist())
-            tx.save(listing)
+    def items(tx: TransactWrite) -> None:
+        tx.save(item, condition=KeyModel.pk.does_not_exist())
+        tx.save(listing)
 
-    retrying(write, what="check-in key")
+    storage.transact_write(KeyModel, items, what="check-in key")
     return key, listing
 
 
@@ -190,10 +185,9 @@ def revoke_checkin_key(event_id: str, key_id: str) -> None:
     except EventKeyModel.DoesNotExist:
         raise NotFound(Code.KEY_NOT_FOUND, f"no check-in key {key_id!r} for this event") from None
 
-    def write() -> None:
-        with TransactWrite(connection=KeyModel._get_connection().connection) as tx:
-            tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
-            tx.delete(listing)
+    def items(tx: TransactWrite) -> None:
+        tx.delete(KeyModel(pk=f"KEY#{listing.key_digest}", sk="KEY"))
+        tx.delete(listing)
 
-    retrying(write, what="key revocation")
+    storage.transact_write(KeyModel, items, what="key revocation")
 

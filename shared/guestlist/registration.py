@@ -16,9 +16,8 @@ import time
 from functools import partial
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from . import forms
+from . import forms, storage
 from .bookings import group_seat
 from .clock import now_iso
 from .codes import Code
@@ -116,7 +115,7 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
             booking.status, booking.waitlist_event = "waitlisted", event.event_id
             booking.waitlist_at = f"{now}#{bid}"
         try:
-            with TransactWrite(connection=ContactModel._get_connection().connection) as tx:
+            with storage.transaction(ContactModel) as tx:
                 tx.save(contact, condition=ContactModel.pk.does_not_exist())
                 tx.save(booking, condition=BookingModel.pk.does_not_exist())
                 if seated:
