@@ -340,7 +340,7 @@ def _cancel_together(event: EventModel, state: GuestState, booking_ids: set[str]
         seats = Counter(b.permission_group for b in confirmed if b.permission_group)
         now = now_iso()
         try:
-            with TransactWrite(connection=BookingModel._get_connection().connection) as tx:
+            with storage.transaction(BookingModel) as tx:
                 for booking in chosen:
                     tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
                                                 BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],

@@ -7,7 +7,7 @@ import json
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .. import aws
+from .. import aws, storage
 from ..clock import now_iso
 from ..contacts import list_contacts
 from ..models import (
@@ -87,8 +87,8 @@ def has_bookings(contact: ContactModel) -> bool:
     if int(contact.confirmed_count or 0) + int(contact.waitlisted_count or 0) + int(contact.attended_count or 0) > 0:
         return True
     # cancelled bookings leave no count on the contact but are still its bookings (and history)
-    page = ContactModel._get_connection().query(contact.pk, ContactModel.sk.startswith(BOOKING_SK_PREFIX),
-                                                consistent_read=True, limit=1)
+    page = storage.query_page(ContactModel, contact.pk, ContactModel.sk.startswith(BOOKING_SK_PREFIX),
+                              consistent_read=True, limit=1)
     return bool(page.get("Items"))
 
 
@@ -133,17 +133,18 @@ def kept_issue(identifier: str) -> dict:
 def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[dict]:
     """Deletes and counts in one transaction; when one contact refuses (a booking arrived, or another
     run deleted it first) the batch goes again one by one. Returns the contacts kept for a new booking."""
-    connection = ContactModel._get_connection().connection
     job_ref = ImportJobModel(pk=job_key(job.import_id), sk="JOB")
 
-    def run(batch: list[ContactModel]) -> None:
-        with TransactWrite(connection=connection) as tx:
+    def run(batch: list[ContactModel]) -> None:  # retried on contention; a refused condition raises
+        def items(tx: TransactWrite) -> None:
             for contact in batch:
                 tx.delete(ContactModel(pk=contact.pk, sk=CONTACT_SK), condition=_no_active_bookings())
             tx.update(job_ref, actions=[ImportJobModel.deleted.add(len(batch))])
 
+        storage.transact_write(ContactModel, items, what="delete-missing")
+
     try:
-        retrying(lambda: run(contacts), what="delete-missing")
+        run(contacts)
         return []
     except TransactWriteError as exc:
         if not condition_failed(exc):
@@ -151,7 +152,7 @@ def _delete_counted(job: ImportJobModel, contacts: list[ContactModel]) -> list[d
     kept = []
     for contact in contacts:
         try:
-            retrying(lambda contact=contact: run([contact]), what="delete-missing")
+            run([contact])
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise

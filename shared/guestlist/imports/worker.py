@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from .. import storage
 from ..clock import now_iso
 from ..contacts import RowOutcome, fetch_existing, upsert_row
 from ..errors import NotFound
@@ -18,7 +19,7 @@ from ..models import (
     ChunkResultModel,
     ImportJobModel,
 )
-from ..retry import cancellation_codes, carry_deadline, is_transient, retrying
+from ..retry import cancellation_codes, carry_deadline, is_transient
 from .completion import finish_if_done
 from .jobs import (
     job_key,
@@ -132,17 +133,16 @@ def _count_chunk(import_id: str, marker_key: str, outcome: str, counts: dict, is
     marker = ChunkResultModel(pk=job_key(import_id), sk=marker_key, outcome=outcome, issues=json.dumps(issues),
                               created_at=now_iso(), **counts)
 
-    def write() -> None:
-        with TransactWrite(connection=ChunkResultModel._get_connection().connection) as tx:
-            tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
-            tx.update(ImportJobModel(pk=job_key(import_id), sk="JOB"), actions=[
-                ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
-                ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
-                ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
-                condition=ImportJobModel.pk.exists())
+    def items(tx: TransactWrite) -> None:
+        tx.save(marker, condition=ChunkResultModel.pk.does_not_exist())
+        tx.update(ImportJobModel(pk=job_key(import_id), sk="JOB"), actions=[
+            ImportJobModel.created.add(counts["created"]), ImportJobModel.updated.add(counts["updated"]),
+            ImportJobModel.skipped.add(counts["skipped"]), ImportJobModel.failed.add(counts["failed"]),
+            ImportJobModel.chunks_done.add(1), ImportJobModel.updated_at.set(now_iso())],
+            condition=ImportJobModel.pk.exists())
 
     try:
-        retrying(write, what="chunk count")
+        storage.transact_write(ChunkResultModel, items, what="chunk count")
         return True
     except TransactWriteError as exc:
         reasons = cancellation_codes(exc)

@@ -214,12 +214,12 @@ def test_chunk_whose_count_transaction_meets_a_conflict_is_counted_once_not_drop
     """Chunks of one import finish at once and all touch the job item: a conflict is retried, never taken for 'counted'."""
     from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-    import guestlist.imports.worker as worker
+    from guestlist import storage
 
     chunk_size(2)
     event_id = create_event(stack, organiser)
     import_id = start(stack, upload(stack, event_id, workbook(_rows(4))))
-    real, conflicts = worker.TransactWrite, {"left": 2}
+    real, conflicts = storage.TransactWrite, {"left": 2}
 
     class ConflictingTransactWrite(real):
         def __exit__(self, *exc):
@@ -231,7 +231,7 @@ def test_chunk_whose_count_transaction_meets_a_conflict_is_counted_once_not_drop
                 raise TransactWriteError("conflict", cause=cause)
             return super().__exit__(*exc)
 
-    monkeypatch.setattr(worker, "TransactWrite", ConflictingTransactWrite)
+    monkeypatch.setattr(storage, "TransactWrite", ConflictingTransactWrite)
     deliver_all(stack)
     rep = report(stack, organiser, event_id, import_id)
     assert conflicts["left"] == 0
