@@ -21,8 +21,6 @@ from .retry import condition_failed, retrying
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _FIELDS = {"username", "email", "firstname", "lastname", "language", "gender", "groups"}
-UNKNOWN_ACCOUNT_MANAGER = "unknown_account_manager"
-UNKNOWN_ACCOUNT_GROUP = "unknown_account_group"
 # What an account gives the contact it is imported as: account attribute -> contact field
 # (gender and username are not predefined fields, so they land in the contact's custom fields).
 ACCOUNT_COLUMNS = {"email": "email", "firstname": "firstname", "lastname": "lastname", "language": "language",
@@ -123,7 +121,7 @@ def require_account_manager(workspace_id: str, value: str) -> str:
     """Interactive form of the rule: an unknown manager is refused (422), a known one stored by username."""
     username = resolve_account_manager(value, manager_index(workspace_id))
     if username is None:
-        raise InvalidRequest(UNKNOWN_ACCOUNT_MANAGER, f"field 'account_manager': no account {value!r} in this workspace",
+        raise InvalidRequest(Code.UNKNOWN_ACCOUNT_MANAGER, f"field 'account_manager': no account {value!r} in this workspace",
                              {"field": "account_manager"})
     return username
 

@@ -149,7 +149,8 @@ def _mark_sent(job: ImportJobModel, chunks: int) -> None:
 
 def _chunks(import_id: str, event_id: str, options: ImportOptions, rows: list, size: int) -> Iterable[dict]:
     """Rows in file order, `size` per chunk or fewer when they are large. Deterministic: reruns cut the same chunks."""
-    index, batch, batch_bytes = 0, [], 0
+    index, batch_bytes = 0, 0
+    batch: list[dict] = []
     for row in rows:
         item = {"row": row.row, "identifier": row.identifier, "fields": row.fields, "custom": row.custom}
         item_bytes = len(json.dumps(item, default=str, separators=(",", ":")))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from .. import aws
+from ..codes import Code
 from ..errors import NotFound
 from ..models import (
     EventImportModel,
     ImportJobModel,
 )
 from ..retry import retrying
+
+if TYPE_CHECKING:
+    from ..workbook import Issue
 
 TERMINAL = ("completed", "completed_with_errors", "failed", "checked")  # checked: a dry run's end
 MAX_REPORTED_ISSUES = 1000
@@ -29,7 +34,7 @@ def get_job(import_id: str) -> ImportJobModel:
     try:
         return ImportJobModel.get(job_key(import_id), "JOB", consistent_read=True)
     except ImportJobModel.DoesNotExist:
-        raise NotFound("import_not_found", f"no import {import_id!r}") from None
+        raise NotFound(Code.IMPORT_NOT_FOUND, f"no import {import_id!r}") from None
 
 
 def list_under_event(event_id: str, job: ImportJobModel) -> None:
@@ -52,11 +57,11 @@ def write_issue_reports(job: ImportJobModel, issues: list[dict]) -> str:
 
 
 def issues_xlsx(issues: list[dict], error: dict | None = None) -> bytes:
-    from ..workbook import Issue, WorkbookReport, write_issue_report
+    from ..workbook import WorkbookReport, write_issue_report
 
     fields = ("row", "identifier", "column", "code", "message", "severity")
     report = WorkbookReport(status="failed" if error else "", error=error, rows_total=0,
-                            issues=[Issue(**{k: i.get(k) for k in fields}) for i in issues])
+                            issues=[_issue(i, fields) for i in issues])
     return write_issue_report(report)
 
 
@@ -72,3 +77,11 @@ def object_exists(key: str) -> bool:
         if is_missing_object(exc):
             return False
         raise
+
+
+def _issue(stored: dict, fields: tuple[str, ...]) -> Issue:
+    """An issues.json entry back as an Issue (a key it lacks is None)."""
+    from ..workbook import Issue
+
+    values: dict[str, Any] = {k: stored.get(k) for k in fields}
+    return Issue(**values)

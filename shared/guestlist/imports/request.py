@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from .. import aws
 from ..clock import now_iso
+from ..codes import Code
 from ..errors import InvalidRequest
 from ..events import event_form
 from ..import_options import ImportOptions
@@ -34,11 +35,11 @@ def check_options_for_event(options: ImportOptions, event) -> None:
     allowed = set(SYSTEM_FIELDS) | set(PREDEFINED_IDS) | {f["id"] for f in event_form(event)}
     unknown = sorted({target for target in (options.mapping or {}).values() if target and target not in allowed})
     if unknown:
-        raise InvalidRequest("unknown_field", f"option 'mapping': {', '.join(repr(t) for t in unknown)} is not a field of this "
+        raise InvalidRequest(Code.UNKNOWN_FIELD, f"option 'mapping': {', '.join(repr(t) for t in unknown)} is not a field of this "
                              "event (system fields, predefined fields and the form's fields)", {"field": "mapping"})
     defined = set(event.permission_groups or ())
     if options.permission_group and defined and options.permission_group not in defined:
-        raise InvalidRequest("unknown_permission_group",
+        raise InvalidRequest(Code.UNKNOWN_PERMISSION_GROUP,
                              f"option 'permission-group': {options.permission_group!r} is not one of the event's "
                              f"permission groups ({', '.join(sorted(defined))})", {"field": "permission-group"})
 
@@ -53,7 +54,7 @@ def request_import(event, body: dict) -> dict:
     """`POST /events/{id}/imports`: a presigned upload for a workbook, or the started job of an account group."""
     source = body.get("source") or "xlsx"
     if source not in SOURCES:
-        raise InvalidRequest("unsupported_source",
+        raise InvalidRequest(Code.UNSUPPORTED_SOURCE,
                              f"source {source!r} is not available; the sources are {', '.join(SOURCES)}", {"field": "source"})
     if source == "accounts":
         return report_json(start_account_import(event, body))
@@ -65,7 +66,7 @@ def _request_options(event, body: dict, allowed: tuple[str, ...]) -> tuple[dict,
     fields = {k.replace("-", "_"): v for k, v in body.items()}
     unknown = sorted(set(fields) - set(allowed))
     if unknown:
-        raise InvalidRequest("unknown_option", f"unknown import option(s): {', '.join(unknown)}; "
+        raise InvalidRequest(Code.UNKNOWN_OPTION, f"unknown import option(s): {', '.join(unknown)}; "
                              f"the options are {', '.join(allowed)}", {"fields": unknown})
     metadata = {}
     for name in ("mode", "group", "permission_group", "delete_missing", "dry_run"):
@@ -84,7 +85,7 @@ def prepare_upload(event, body: dict) -> dict:
     fields, options = _request_options(event, body, _REQUEST_FIELDS)
     name = str(fields.get("filename") or "contacts.xlsx").replace("\\", "/").rsplit("/", 1)[-1]
     if not name.lower().endswith(".xlsx"):
-        raise InvalidRequest("unsupported_file", "only .xlsx workbooks can be imported", {"field": "filename"})
+        raise InvalidRequest(Code.UNSUPPORTED_FILE, "only .xlsx workbooks can be imported", {"field": "filename"})
     key = upload_key(event.event_id, name)
     return {"key": key, "options": options.to_dict(), "upload": aws.presigned_put(key, options.to_metadata())}
 
@@ -98,18 +99,18 @@ def start_account_import(event, body: dict, *, import_id: str | None = None,
     with 422 before any job exists: a group no account of the workspace is in
     (`unknown_account_group`, also a misspelt one), or a larger one (`too_large`).
     """
-    from ..accounts import UNKNOWN_ACCOUNT_GROUP, account_rows, list_accounts
+    from ..accounts import account_rows, list_accounts
 
     fields, options = _request_options(event, body, _ACCOUNT_REQUEST_FIELDS)
     group = str(fields.get("account_group") or "").strip()
     if not group:
-        raise InvalidRequest("invalid_field", "field 'account_group': the account group to import", {"field": "account_group"})
+        raise InvalidRequest(Code.INVALID_FIELD, "field 'account_group': the account group to import", {"field": "account_group"})
     members = list_accounts(event.workspace_id, group)
     if not members:
-        raise InvalidRequest(UNKNOWN_ACCOUNT_GROUP, f"no account of this workspace is in the account group {group!r}",
+        raise InvalidRequest(Code.UNKNOWN_ACCOUNT_GROUP, f"no account of this workspace is in the account group {group!r}",
                              {"field": "account_group"})
     if len(members) > MAX_ACCOUNT_IMPORT:
-        raise InvalidRequest("too_large", f"the account group {group!r} has {len(members)} accounts; at most "
+        raise InvalidRequest(Code.TOO_LARGE, f"the account group {group!r} has {len(members)} accounts; at most "
                              f"{MAX_ACCOUNT_IMPORT} are imported at once", {"field": "account_group"})
     report = account_rows(members, tuple(event.languages), event.default_language)
     import_id = import_id or f"imp-{uuid.uuid4().hex[:20]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..codes import Code
 from ..errors import InvalidRequest
 
 
@@ -60,7 +61,7 @@ def unknown_account_manager(report, workspace_id: str) -> None:
     named = [row for row in report.rows if row.fields.get("account_manager")]
     if not named:
         return
-    from ..accounts import UNKNOWN_ACCOUNT_MANAGER, manager_index, resolve_account_manager
+    from ..accounts import manager_index, resolve_account_manager
     from ..workbook import Issue
 
     index = manager_index(workspace_id)
@@ -72,7 +73,7 @@ def unknown_account_manager(report, workspace_id: str) -> None:
             row.fields["account_manager"] = username
             continue
         del row.fields["account_manager"]
-        report.issues.append(Issue(row=row.row, identifier=row.identifier, column=column, code=UNKNOWN_ACCOUNT_MANAGER,
+        report.issues.append(Issue(row=row.row, identifier=row.identifier, column=column, code=Code.UNKNOWN_ACCOUNT_MANAGER,
                                    message=f"Row {row.row}, column '{column}': no account {value!r}; "
                                            "the account manager is left empty.", severity="warning"))
     report.issues.sort(key=lambda issue: (issue.row is None, issue.row or 0))

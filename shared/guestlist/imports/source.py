@@ -6,6 +6,7 @@ import hashlib
 
 from .. import aws
 from ..clock import now_iso
+from ..codes import Code
 from ..errors import NotFound
 from .jobs import (
     is_missing_object,
@@ -36,5 +37,5 @@ def read_upload(key: str, bucket: str | None = None) -> tuple[bytes, dict]:
         return aws.get_object(key, bucket)
     except Exception as exc:  # botocore's ClientError, kept out of the domain's signature
         if is_missing_object(exc):
-            raise NotFound("object_not_found", f"the upload {key!r} no longer exists; upload the file again") from exc
+            raise NotFound(Code.OBJECT_NOT_FOUND, f"the upload {key!r} no longer exists; upload the file again") from exc
         raise

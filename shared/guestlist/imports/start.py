@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from .. import aws
 from ..clock import now_iso
@@ -83,6 +84,7 @@ def start_import(*, import_id: str, event_id: str | None, object_key: str,
                                              limits=Limits(), targets=form_targets(form)))
     del body
     if report.status == "failed":
+        assert report.error is not None  # a failed read says why (WorkbookReport.failed)
         return _fail(job, report.error["code"], report.error["message"], columns=report.columns)
     check_form_values(report, form, event.country or "CH")
     unknown_account_manager(report, event.workspace_id)
@@ -94,7 +96,7 @@ def _fail(job: ImportJobModel, code: str, message: str, columns: dict | None = N
     now = now_iso()
     report_key = f"{report_prefix(job)}/report.xlsx"
     aws.put_object(report_key, issues_xlsx([], error={"code": code, "message": message}), XLSX)
-    actions = [ImportJobModel.status.set("failed"), ImportJobModel.error.set({"code": code, "message": message}),
+    actions: list[Action] = [ImportJobModel.status.set("failed"), ImportJobModel.error.set({"code": code, "message": message}),
                ImportJobModel.report_key.set(report_key), ImportJobModel.finished_at.set(now), ImportJobModel.updated_at.set(now)]
     if columns is not None:
         actions.append(ImportJobModel.columns.set(columns))

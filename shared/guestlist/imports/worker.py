@@ -11,6 +11,7 @@ from pynamodb.transactions import TransactWrite
 
 from .. import storage
 from ..clock import now_iso
+from ..codes import Code
 from ..contacts import RowOutcome, fetch_existing, upsert_row
 from ..errors import NotFound
 from ..events import get_event
@@ -149,5 +150,5 @@ def _count_chunk(import_id: str, marker_key: str, outcome: str, counts: dict, is
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return False  # the marker exists: counted by an earlier delivery
         if reasons[1:2] == ["ConditionalCheckFailed"]:
-            raise NotFound("import_not_found", f"no import {import_id!r} to count chunk {marker_key} in") from exc
+            raise NotFound(Code.IMPORT_NOT_FOUND, f"no import {import_id!r} to count chunk {marker_key} in") from exc
         raise
