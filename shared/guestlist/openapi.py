@@ -100,11 +100,11 @@ def _operation(c: Contract, schemas: dict, components: dict) -> dict:
         statuses.add(404)
     for status in sorted(statuses):
         text = f"Body over {_size(c.max_bytes)} (`body_too_large`)" if status == 413 else _STATUS_TEXT.get(status, "Error")
-        content: dict[str, Any] = {"application/json": {"schema": schemas[ErrorBody]}}
+        error_content: dict[str, Any] = {"application/json": {"schema": schemas[ErrorBody]}}
         if status in c.html_errors:
             text += "; a browser (a form post, `Accept: text/html`) gets an HTML page"
-            content["text/html"] = {"schema": {"type": "string"}}
-        op["responses"].setdefault(str(status), {"description": text, "content": content})
+            error_content["text/html"] = {"schema": {"type": "string"}}
+        op["responses"].setdefault(str(status), {"description": text, "content": error_content})
     if c.auth:
         op["security"] = [{"key": []}]
         gateway = {"application/json": {"schema": schemas[GatewayMessage]}}
