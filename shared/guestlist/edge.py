@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler import Response
 from .api import json_response
 from .codes import Code
 from .errors import InvalidRequest, MalformedRequest, NotFound, PayloadTooLarge
+from .schemas.limits import storable_number
 
 BODY_MAX_BYTES = 1 << 20
 PATH_MAX = 256  # characters of a path parameter: identifiers are at most 256 (schemas.limits)
@@ -180,7 +181,7 @@ def decode_json(raw: bytes, schema: Any) -> Any:
     if _too_deep(raw):
         raise MalformedRequest(Code.INVALID_JSON, f"the request body is nested deeper than {DEPTH_MAX} levels")
     try:
-        return msgspec.json.decode(raw, type=schema)
+        return _storable(msgspec.json.decode(raw, type=schema))
     except msgspec.ValidationError as exc:
         message = str(exc)
         if "[...]" in message:  # a value of a free-form object (form answers): name its key
@@ -199,12 +200,30 @@ def decode_query(params: dict[str, str], schema: Any) -> Any:
 
 def convert(values: dict, schema: Any, *, strict: bool, where: str = "field") -> Any:
     try:
-        return msgspec.convert(values, type=schema, strict=strict)
+        return _storable(msgspec.convert(values, type=schema, strict=strict))
     except msgspec.ValidationError as exc:
         message = str(exc)
         if "[...]" in message:
             message = _name_keys(message, values, schema, strict=strict)
         raise _invalid(message, where) from None
+
+
+def _storable(value: Any, path: str = "") -> Any:
+    """`value`, refused when a number in it is one DynamoDB cannot store (0 < |x| < 1e-130: schemas.limits);
+    the schemas bound the rest, this is what JSON Schema says with `not` and msgspec cannot check."""
+    if isinstance(value, float) and not storable_number(value):
+        raise InvalidRequest(Code.INVALID_FIELD, f"field {path!r}: 0, or a number of magnitude 1e-130 to 1e125",
+                             {"field": path})
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _storable(item, f"{path}[{index}]")
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            _storable(getattr(value, name), f"{path}.{name}" if path else name)
+    return value
 
 
 _STEP = re.compile(r"\.(\w+)|\[(\d+)\]")

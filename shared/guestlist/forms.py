@@ -16,6 +16,7 @@ from typing import Any
 from .codes import Code
 from .errors import InvalidRequest
 from .fields import normalise_email, normalise_phone
+from .schemas.limits import storable_number
 
 FIELD_TYPES = ("text", "textarea", "email", "phone", "select", "multiselect", "checkbox", "date", "number")
 # The seed's predefined identifiers a form may ask for (section 2); each keeps one meaning.
@@ -219,6 +220,8 @@ def check_value(field: Mapping[str, Any], value: Any, *, region: str = "CH", htm
                 raise refuse(Code.INVALID_FIELD, "a number") from None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise refuse(Code.INVALID_FIELD, "a number")
+        if not storable_number(value):
+            raise refuse(Code.INVALID_FIELD, "0, or a number of magnitude 1e-130 to 1e125")
         return int(value) if float(value).is_integer() and abs(value) < 2 ** 53 else value
     if not isinstance(value, str):
         raise refuse(Code.INVALID_FIELD, "a text")

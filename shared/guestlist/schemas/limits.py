@@ -34,8 +34,24 @@ EmailAddress = Annotated[str, Meta(max_length=254, description="An email address
 Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
 Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
 
+# DynamoDB stores a number of magnitude 1e-130 to 9.99...e125, or 0, with 38 digits at most: an answer outside
+# is refused, never rounded (a stored item must stay storable). The bounds are JSON Schema's; msgspec cannot
+# check `not`, so the edge does (edge._storable).
+NUMBER_MAX = 1e125
+NUMBER_TINY = 1e-130
+AnswerNumber = Annotated[float, Meta(ge=-NUMBER_MAX, le=NUMBER_MAX, description="0, or a magnitude from 1e-130 to 1e125",
+                                     extra_json_schema={"not": {"allOf": [{"exclusiveMinimum": -NUMBER_TINY, "exclusiveMaximum": NUMBER_TINY},
+                                                                          {"not": {"const": 0}}]}})]
+
+AnswerInteger = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]  # 64 bits, within DynamoDB's 38 digits
+
+
+def storable_number(value: float) -> bool:
+    return value == 0 or NUMBER_TINY <= abs(value) <= NUMBER_MAX
+
+
 # A form answer: text, a number, a yes/no, or the chosen values of a multiselect.
-AnswerValue = Answer | int | float | bool | list[Answer] | None
+AnswerValue = Answer | AnswerInteger | AnswerNumber | bool | list[Answer] | None
 Answers = Annotated[dict[Annotated[str, Meta(min_length=1, max_length=64)], AnswerValue], Meta(max_length=CUSTOM_FIELDS_MAX)]
 
 
