@@ -28,7 +28,7 @@ def record_handler(record: DynamoDBRecord):
     if written:
         logger.info("status changed", extra={"event_id": entry.event_id, "old": entry.old_status, "new": entry.new_status,
                                              "cause": entry.cause})
-    if mail is not None and (written or history.notification_pending(entry)):
+    if history.mail_owed(entry, mail, written=written):
         outcome = notifications.send(mail)
         history.mark_notified(entry, outcome)
         metrics.add_metric(name="MailsSent" if outcome.startswith("sent:") else "MailsFailed", unit=MetricUnit.Count, value=1)

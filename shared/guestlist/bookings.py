@@ -17,6 +17,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from . import storage
+from .booking_policy import ACTIVE, booking_limit, cancellation_deltas, may_book_more, promotes_on_cancel
 from .clock import now_iso
 from .codes import Code
 from .contacts import GuestState, load_state_by_pk
@@ -24,10 +25,9 @@ from .errors import Conflict, Forbidden, NotFound
 from .models import BOOKING_SK_PREFIX, CONTACT_SK, BookingModel, Cause, ContactModel, EventModel, GroupSeatModel, plain
 from .retry import Again, condition_failed, retrying
 from .secret import link_secret
-from .status import derive_status
+from .status import status_after
 from .tokens import digest, ticket_code
 
-ACTIVE = ("confirmed", "waitlisted")
 T = TypeVar("T")
 
 
@@ -35,24 +35,13 @@ def ticket_for(booking: BookingModel) -> str:
     return ticket_code(link_secret(), booking.event_id, booking.booking_id)
 
 
-def _status_after(contact: ContactModel, *, d_confirmed=0, d_waitlisted=0, d_cancelled=0, declined=None) -> str:
-    return derive_status(
-        accessed=bool(contact.accessed_at),
-        declined=bool(contact.declined_at) if declined is None else declined,
-        confirmed=int(contact.confirmed_count or 0) + d_confirmed,
-        waitlisted=int(contact.waitlisted_count or 0) + d_waitlisted,
-        attended=int(contact.attended_count or 0),
-        cancelled=d_cancelled,
-    ).value
-
-
 def _contact_update(tx: TransactWrite, contact: ContactModel, cause: Cause, *, d_confirmed=0, d_waitlisted=0,
                     d_cancelled=0, declined_at: str | None = None, clear_declined=False, fields: tuple[dict, dict] | None = None) -> None:
     """The contact's counters and derived status, guarded by its version; `fields` = (profile, custom)
     answers stored with the booking, in the same transaction, so a refused booking changes nothing."""
     now = now_iso()
-    status = _status_after(contact, d_confirmed=d_confirmed, d_waitlisted=d_waitlisted, d_cancelled=d_cancelled,
-                           declined=True if declined_at else (False if clear_declined else None))
+    status = status_after(contact, d_confirmed=d_confirmed, d_waitlisted=d_waitlisted, d_cancelled=d_cancelled,
+                          declined=True if declined_at else (False if clear_declined else None)).value
     actions: list[Action] = [ContactModel.status.set(status), ContactModel.version.add(1), ContactModel.updated_at.set(now),
                ContactModel.last_cause.set(cause)]
     if d_confirmed:
@@ -142,9 +131,8 @@ def book(event: EventModel, state: GuestState, answers: dict, *, booking_id: str
         if stored is not None:
             return stored
         contact = state.contact
-        active = [b for b in state.bookings if b.status in ACTIVE]
-        if len(active) >= int(event.max_bookings_per_contact or 1):
-            raise Conflict(Code.BOOKING_LIMIT, f"at most {int(event.max_bookings_per_contact or 1)} booking(s) per guest")
+        if not may_book_more(event, state.bookings):
+            raise Conflict(Code.BOOKING_LIMIT, f"at most {booking_limit(event)} booking(s) per guest")
         now = now_iso()
         booking = BookingModel(pk=contact.pk, sk=f"{BOOKING_SK_PREFIX}{bid}", booking_id=bid, event_id=event.event_id,
                                identifier=contact.identifier, status="confirmed",
@@ -212,7 +200,7 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
         if booking.checked_in_at:
             raise Conflict(Code.ALREADY_CHECKED_IN, "a booking that was checked in cannot be cancelled")
         was = booking.status
-        promoted = _oldest_waitlisted(event, exclude_pk=booking.pk) if was == "confirmed" and event.waitlist_auto_promote else None
+        promoted = _oldest_waitlisted(event, exclude_pk=booking.pk) if promotes_on_cancel(event, was) else None
         cause = Cause(kind="organiser" if by_organiser else "guest", ref="cancel")
         now = now_iso()
         try:
@@ -220,11 +208,9 @@ def cancel(event: EventModel, state: GuestState, booking_id: str, *, by_organise
                 tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
                                             BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
                           condition=BookingModel.status == was)
-                others_cancelled = 1  # a cancelled booking makes the guest unregistered when nothing else is active
-                if was == "confirmed":
-                    _contact_update(tx, state.contact, cause, d_confirmed=-1, d_cancelled=others_cancelled)
-                else:
-                    _contact_update(tx, state.contact, cause, d_waitlisted=-1, d_cancelled=others_cancelled)
+                deltas = cancellation_deltas([was])
+                _contact_update(tx, state.contact, cause, d_confirmed=deltas.confirmed, d_waitlisted=deltas.waitlisted,
+                                d_cancelled=deltas.cancelled)
                 if was == "confirmed":
                     group_seat(tx, event.event_id, booking.permission_group, -1)
                     if promoted is None:
@@ -309,7 +295,7 @@ def unregister(event: EventModel, state: GuestState, cause: Cause) -> GuestState
     (the contact's partition is read again once per transaction, not once per booking)."""
     if any(b.status in ACTIVE and b.checked_in_at for b in state.bookings):
         raise Conflict(Code.ALREADY_CHECKED_IN, "a booking that was checked in cannot be cancelled")
-    promoting = bool(event.waitlist_auto_promote) and any(b.status == "confirmed" for b in state.bookings) \
+    promoting = any(promotes_on_cancel(event, b.status) for b in state.bookings) \
         and _oldest_waitlisted(event, exclude_pk=state.contact.pk) is not None
     while active := [b for b in state.bookings if b.status in ACTIVE and not (promoting and b.status == "confirmed")]:
         _cancel_together(event, state, {b.booking_id for b in active[:UNREGISTER_CHUNK]}, cause)
@@ -345,8 +331,9 @@ def _cancel_together(event: EventModel, state: GuestState, booking_ids: set[str]
                     tx.update(booking, actions=[BookingModel.status.set("cancelled"), BookingModel.updated_at.set(now),
                                                 BookingModel.waitlist_event.remove(), BookingModel.waitlist_at.remove()],
                               condition=BookingModel.status == booking.status)
-                _contact_update(tx, state.contact, cause, d_confirmed=-len(confirmed),
-                                d_waitlisted=-(len(chosen) - len(confirmed)), d_cancelled=len(chosen))
+                deltas = cancellation_deltas(b.status for b in chosen)
+                _contact_update(tx, state.contact, cause, d_confirmed=deltas.confirmed, d_waitlisted=deltas.waitlisted,
+                                d_cancelled=deltas.cancelled)
                 if confirmed:
                     tx.update(EventModel(pk=event.pk, sk="EVENT"), actions=[EventModel.confirmed_count.add(-len(confirmed))])
                 for group, count in seats.items():

@@ -43,7 +43,7 @@ from .models import (
     ScanModel,
 )
 from .retry import Again, carry_deadline, condition_failed, is_retryable, retrying
-from .status import derive_status
+from .status import status_after
 from .tokens import digest
 
 COUNTER_SHARDS = 8  # concurrent check-ins of different tickets rarely touch the same counter item
@@ -471,9 +471,7 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
         if state is None or booking is None or not booking.checked_in_at:
             raise CheckinError(CheckinCode.UNKNOWN_CHECKIN, message="this booking is not checked in")
         contact = state.contact
-        status = derive_status(accessed=bool(contact.accessed_at), declined=bool(contact.declined_at),
-                               confirmed=int(contact.confirmed_count or 0), waitlisted=int(contact.waitlisted_count or 0),
-                               attended=max(0, int(contact.attended_count or 0) - 1)).value
+        status = status_after(contact, d_attended=-1).value
         scan = Scan(code="", nonce=nonce, device=device, scanned_at=at)
         tx = _Tx()
         try:

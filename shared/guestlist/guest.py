@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from . import bookings as booking_rules
 from . import forms
+from .booking_policy import ACTIVE, booking_limit, may_book_more
 from .clock import now_iso
 from .codes import Code
 from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
@@ -20,9 +21,9 @@ from .status import Status
 
 
 def _actions(event: EventModel, state: GuestState, now: str | None = None) -> dict:
-    active = [b for b in state.bookings if b.status in booking_rules.ACTIVE]
+    active = [b for b in state.bookings if b.status in ACTIVE]
     return {
-        "can_book": len(active) < int(event.max_bookings_per_contact or 1),
+        "can_book": may_book_more(event, state.bookings),
         "can_cancel": bool(event.self_cancellation) and any(not b.checked_in_at for b in active),
         "can_decline": not active and not state.contact.declined_at,
         "can_join": join_open(event, state, now),
@@ -57,7 +58,7 @@ def guest_event(event: EventModel) -> dict:
         "event_id": event.event_id, "name": texts["name"], "venue": texts["venue"], "description": texts["description"],
         "start": event.start, "end": event.end, "timezone": event.timezone,
         "languages": list(event.languages), "default_language": event.default_language,
-        "self_cancellation": bool(event.self_cancellation), "max_bookings_per_contact": int(event.max_bookings_per_contact or 1),
+        "self_cancellation": bool(event.self_cancellation), "max_bookings_per_contact": booking_limit(event),
         "form": event_form(event), "organiser": organiser_of(event), "privacy_url": event.privacy_url,
         "online": {"opens_at": window[0].isoformat()} if window else None,
     }

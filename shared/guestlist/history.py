@@ -10,6 +10,7 @@ the contact's history partition and are written by the code that sees them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -175,6 +176,15 @@ def notification_pending(entry: HistoryEntry) -> bool:
     except HistoryModel.DoesNotExist:
         return False
     return item.notify == "pending"
+
+
+def mail_owed(entry: HistoryEntry, mail: object | None, *, written: bool,
+              still_pending: Callable[[HistoryEntry], bool] = notification_pending) -> bool:
+    """The account manager's mail goes out once: when there is one and this delivery wrote the entry,
+    or on a replay whose first delivery died before sending (the entry still `pending`, read only then)."""
+    if mail is None:
+        return False
+    return written or still_pending(entry)
 
 
 def mark_notified(entry: HistoryEntry, outcome: str) -> None:

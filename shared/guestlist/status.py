@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ContactModel
 
 
 class Status(StrEnum):
@@ -35,3 +39,18 @@ def derive_status(
     if accessed:
         return Status.ACCESSED
     return Status.OPEN
+
+
+def status_after(contact: ContactModel, *, d_confirmed: int = 0, d_waitlisted: int = 0, d_attended: int = 0,
+                 d_cancelled: int = 0, declined: bool | None = None) -> Status:
+    """The contact's status once a change moves its counters by these deltas (`declined` None: as it is).
+
+    `d_cancelled` counts the bookings the change cancels: a guest left with nothing active is unregistered."""
+    return derive_status(
+        accessed=bool(contact.accessed_at),
+        declined=bool(contact.declined_at) if declined is None else declined,
+        confirmed=int(contact.confirmed_count or 0) + d_confirmed,
+        waitlisted=int(contact.waitlisted_count or 0) + d_waitlisted,
+        attended=max(0, int(contact.attended_count or 0) + d_attended),
+        cancelled=d_cancelled,
+    )

@@ -70,3 +70,20 @@ def test_a_manager_named_by_username_is_mailed_at_the_account_address():
     by_guest = entry_for_change(image("accessed", 2), image("registered", 3))
     mail = message_for(by_guest, {"account_manager": "jdoe"}, {"jdoe": "jdoe@example.com"}.get)
     assert mail.to == "jdoe@example.com"
+
+
+def test_the_account_manager_mail_is_owed_once_written_or_still_pending_after_a_replay():
+    from guestlist.history import mail_owed
+
+    entry = entry_for_change(image("accessed", 2), image("registered", 3))
+    reads = []
+
+    def pending(answer):
+        return lambda e: reads.append(e) or answer
+
+    assert not mail_owed(entry, None, written=True, still_pending=pending(True))  # nothing to send
+    assert mail_owed(entry, object(), written=True, still_pending=pending(False))  # this delivery wrote it
+    assert reads == []  # the entry is read only on a replay that has a mail
+    assert mail_owed(entry, object(), written=False, still_pending=pending(True))  # the first delivery died before sending
+    assert not mail_owed(entry, object(), written=False, still_pending=pending(False))  # sent (or refused) already
+    assert reads == [entry, entry]
