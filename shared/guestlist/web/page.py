@@ -6,6 +6,7 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -221,6 +222,17 @@ def _safe_url(value: Any) -> str:
     return text if text.startswith(("https://", "http://")) else ""
 
 
+def _when_and_languages(event: Mapping[str, Any], tz: tzinfo, lang: str) -> tuple[str, list[tuple[str, str]]]:
+    """The event's time range in the page's language ("" when it has no or a broken start) and the
+    (code, name) of each language it offers that the pages speak, for the language menu."""
+    try:
+        when = format_range(event["start"], event.get("end"), tz, lang) if event.get("start") else ""
+    except (TypeError, ValueError):
+        when = ""
+    offered = [code for code in (normalize_language(c) for c in event.get("languages") or ()) if code]
+    return when, [(code, LANGUAGE_NAMES[code]) for code in dict.fromkeys(offered) if code in SUPPORTED_LANGUAGES]
+
+
 def render_guest_page(
     view: Mapping[str, Any], token: str, lang: str, notice: str | None = None,
     submitted: Mapping[str, Any] | None = None, error_field: str | None = None, page_path: str | None = None,
@@ -240,13 +252,7 @@ def render_guest_page(
     # form post is answered at /e/{token}/bookings, where relative URLs would point elsewhere.
     base = quote(page_path, safe="/") if page_path else _segment(token)
 
-    try:
-        when = format_range(event["start"], event.get("end"), tz, lang) if event.get("start") else ""
-    except (TypeError, ValueError):
-        when = ""
-
-    offered = [code for code in (normalize_language(c) for c in event.get("languages") or ()) if code]
-    languages = [(code, LANGUAGE_NAMES[code]) for code in dict.fromkeys(offered) if code in SUPPORTED_LANGUAGES]
+    when, languages = _when_and_languages(event, tz, lang)
 
     from ..forms import pick_text
 
@@ -318,12 +324,7 @@ def render_public_page(event: Mapping[str, Any], lang: str, *, action: str, page
     lang = normalize_language(lang) or "en"
     tz = zone(event.get("timezone"))
     default = event.get("default_language")
-    try:
-        when = format_range(event["start"], event.get("end"), tz, lang) if event.get("start") else ""
-    except (TypeError, ValueError):
-        when = ""
-    offered = [code for code in (normalize_language(c) for c in event.get("languages") or ()) if code]
-    languages = [(code, LANGUAGE_NAMES[code]) for code in dict.fromkeys(offered) if code in SUPPORTED_LANGUAGES]
+    when, languages = _when_and_languages(event, tz, lang)
     submitted = submitted or {}
     fields = [f for f in _fields(event, {}, lang, submitted, error_field) if f.name != "email"]
     html = _environment().get_template("public.html").render(
