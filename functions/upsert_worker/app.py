@@ -1,17 +1,15 @@
 """Upsert worker: each SQS message is one chunk of rows; failures are reported per message."""
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist.imports.worker import process_chunk
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
-from guestlist.retry import lambda_deadline
+from guestlist.workers import sqs_worker
 
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord):
@@ -23,9 +21,4 @@ def record_handler(record: SQSRecord):
     logger.info("chunk processed", extra={"import_id": message.get("import_id"), "chunk": message.get("chunk"), "counts": counts})
 
 
-@logger.inject_lambda_context(clear_state=True)
-@lambda_deadline
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def lambda_handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+lambda_handler = sqs_worker(record_handler, logger=logger, metrics=metrics, tracer=tracer)
