@@ -20,6 +20,7 @@ from .template import EventSourceMapping, InvokeConfig, Topology
 log = logging.getLogger("guestlist_local")
 
 _IDLE_POLL = 0.2  # seconds between polls of an empty source
+DEFAULT_SQS_CONCURRENCY = 5  # batches of one SQS mapping in flight at once, unless the template bounds it
 _BUSY_POLL = 0.01
 
 
@@ -201,12 +202,22 @@ def _lambda_message_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 class SqsPoller(_Poller):
+    """One SQS event source mapping. Like Lambda, it has several batches in flight at once (each in its own
+    instance): up to `concurrency`, while the poller goes on receiving. A batch's messages stay invisible
+    while it runs; a failed one comes back after the visibility timeout (to the DLQ after maxReceiveCount)."""
+
     def __init__(self, pump: EventPump, mapping: EventSourceMapping):
         self.name = mapping.logical_id
         super().__init__(pump)
         self.mapping = mapping
         self.queue = pump.topo.queues[mapping.source]
         self.sqs = client("sqs", pump.endpoint_url)
+        self.concurrency = pump.sqs_concurrency(mapping)
+        self._slots = threading.Semaphore(self.concurrency)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._executor = (ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix=f"pump-{self.name}")
+                          if self.concurrency > 1 else None)
 
     def record(self, message: dict[str, Any]) -> dict[str, Any]:
         rec = {
@@ -225,13 +236,34 @@ class SqsPoller(_Poller):
         return rec
 
     def poll_once(self) -> bool:
+        while not self._slots.acquire(timeout=0.2):  # every batch slot busy: receive nothing meanwhile
+            if self._stop.is_set():
+                return False
+        try:
+            messages = self._receive()
+        except BaseException:
+            self._slots.release()
+            raise
+        if not messages:
+            self._slots.release()
+            return False
+        self.busy = True
+        records = [self.record(m) for m in messages]
+        if self._executor is None:
+            self._deliver(records, counted=False)
+        else:
+            with self._lock:
+                self._in_flight += 1
+            self._executor.submit(self._deliver, records, counted=True)
+        return True
+
+    def _receive(self) -> list[dict[str, Any]]:
         messages = self.sqs.receive_message(
             QueueUrl=self.queue.url, MaxNumberOfMessages=min(self.mapping.batch_size, 10),
             AttributeNames=["All"], MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
-            return False
-        self.busy = True
+            return []
         # Lambda gathers up to BatchSize (max 10 per ReceiveMessage call) before invoking
         while len(messages) < self.mapping.batch_size:
             more = self.sqs.receive_message(
@@ -241,13 +273,29 @@ class SqsPoller(_Poller):
             if not more:
                 break
             messages.extend(more)
-        records = [self.record(m) for m in messages]
-        succeeded = self._invoke(records)
-        for start in range(0, len(succeeded), 10):
-            chunk = succeeded[start:start + 10]
-            self.sqs.delete_message_batch(QueueUrl=self.queue.url, Entries=[
-                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)])
-        return True
+        return messages
+
+    def _deliver(self, records: list[dict[str, Any]], counted: bool) -> None:
+        """One batch: invoke, then delete what succeeded; frees its slot (and wakes the poller) when done."""
+        try:
+            succeeded = self._invoke(records)
+            for start in range(0, len(succeeded), 10):
+                chunk = succeeded[start:start + 10]
+                self.sqs.delete_message_batch(QueueUrl=self.queue.url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)])
+        except Exception:
+            if not self._stop.is_set():
+                log.exception("event pump %s: delivering a batch failed; its messages return after the visibility "
+                              "timeout", self.name)
+            if not counted:
+                raise
+        finally:
+            if counted:
+                with self._lock:
+                    self._in_flight -= 1
+                self.last_activity = time.monotonic()
+                self.wake.set()
+            self._slots.release()
 
     def _invoke(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records to delete: all on success, none on an error, all but the reported ones on a partial failure."""
@@ -273,6 +321,13 @@ class SqsPoller(_Poller):
             failed.add(ident)
         log.warning("%s reported %d of %d SQS messages as failed", fn, len(failed), len(records))
         return [r for r in records if r["messageId"] not in failed]
+
+    def pending(self) -> bool:
+        return self._in_flight > 0
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     def in_queue(self) -> int:
         attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue.url, AttributeNames=[
@@ -583,6 +638,18 @@ class EventPump:
             for poller in self.pollers:
                 poller.thread.join(timeout)
         self.s3.shutdown()
+        for poller in self.sqs_pollers:
+            poller.shutdown()
+
+    def sqs_concurrency(self, mapping: EventSourceMapping) -> int:
+        """Batches of one SQS mapping in flight at once: as Lambda scales out (it starts with 5 concurrent
+        batches), bounded by the mapping's MaximumConcurrency, the function's ReservedConcurrentExecutions
+        and the instances the runtime runs side by side (1 when handlers run as threads of this process:
+        one module, one instance)."""
+        fn = self.topo.functions[mapping.function]
+        bounds = [DEFAULT_SQS_CONCURRENCY, self.runtime.max_concurrency(mapping.function)]
+        bounds += [n for n in (mapping.maximum_concurrency, fn.reserved_concurrency) if n is not None]
+        return max(1, min(bounds))
 
     def _kick(self) -> None:
         for poller in self.pollers:

@@ -317,6 +317,12 @@ class FunctionRuntime:
                 self._handlers[logical_id] = load_handler(self.topo.functions[logical_id])
             return self._handlers[logical_id]
 
+    def max_concurrency(self, logical_id: str) -> int:
+        """Invocations of one function that can run at once: its instances, or 1 for a handler run in this process."""
+        if not self.isolated or logical_id in self._handlers:
+            return 1
+        return self._pools[logical_id].max
+
     def context(self, logical_id: str) -> LambdaContext:
         return new_context(self.topo.functions[logical_id])
 

@@ -113,6 +113,7 @@ class Function:
     memory: int
     environment: dict[str, str]
     layer_dirs: tuple[Path, ...]
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions: at most this many invocations at once
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class EventSourceMapping:
     bisect_on_error: bool = False
     maximum_record_age: int = -1
     on_failure_queue: str | None = None  # logical id
+    maximum_concurrency: int | None = None  # SQS: ScalingConfig.MaximumConcurrency (batches in flight)
 
 
 @dataclass(frozen=True)
@@ -498,7 +500,8 @@ _ACCEPTED = {
         "no_local_effect": {"KmsKeyId", "Tags"},
     },
     "AWS::Lambda::Function": {
-        "applied": {"Code", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Layers", "FunctionName"},
+        "applied": {"Code", "Handler", "Runtime", "Timeout", "MemorySize", "Environment", "Layers", "FunctionName",
+                    "ReservedConcurrentExecutions"},
         "no_local_effect": {"Role", "Description", "Tags", "Architectures", "TracingConfig", "LoggingConfig"},
     },
     "AWS::SSM::Parameter": {
@@ -513,7 +516,7 @@ _ACCEPTED = {
     "AWS::Lambda::EventSourceMapping": {
         "applied": {"EventSourceArn", "FunctionName", "BatchSize", "FunctionResponseTypes", "StartingPosition",
                     "MaximumRetryAttempts", "BisectBatchOnFunctionError", "DestinationConfig",
-                    "MaximumRecordAgeInSeconds", "Enabled"},
+                    "MaximumRecordAgeInSeconds", "Enabled", "ScalingConfig"},
         # the pump polls continuously; batching windows only trade latency for cost
         "no_local_effect": {"MaximumBatchingWindowInSeconds"},
     },
@@ -691,6 +694,8 @@ def build_topology(
                 timeout=int(p.get("Timeout", 3)), memory=int(p.get("MemorySize", 128)),
                 environment={k: str(v) for k, v in env.items() if v is not None},
                 layer_dirs=tuple(layers),
+                reserved_concurrency=(int(p["ReservedConcurrentExecutions"]) if p.get("ReservedConcurrentExecutions")
+                                      is not None else None),
             )
 
     arns = _arn_index(r, resources)
@@ -738,6 +743,8 @@ def build_topology(
                 bisect_on_error=str(p.get("BisectBatchOnFunctionError", False)).lower() == "true",
                 maximum_record_age=int(p.get("MaximumRecordAgeInSeconds", -1)),
                 on_failure_queue=on_failure,
+                maximum_concurrency=(int(p["ScalingConfig"]["MaximumConcurrency"])
+                                     if (p.get("ScalingConfig") or {}).get("MaximumConcurrency") else None),
             ))
         elif rtype == "AWS::Lambda::EventInvokeConfig":
             p = r.resolve(_check_properties(logical_id, res))
