@@ -93,7 +93,7 @@ class _OneSession:
 
 
 _one_session = _OneSession()
-_pynamodb_connection.get_session = lambda: _one_session  # type: ignore[assignment,return-value]
+_pynamodb_connection.get_session = lambda: _one_session
 
 
 def _meta(table: str):
