@@ -28,6 +28,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from . import storage
 from .clock import now_iso
 from .codes import Code
 from .contacts import load_state_by_pk
@@ -192,16 +193,12 @@ def nonce_key(event_id: str, nonce: str) -> str:
     return f"NONCE#{event_id}#{nonce}"
 
 
-def _connection():
-    return BookingModel._get_connection().connection
-
-
 class _Tx:
     """A TransactWrite that remembers which item is which: PynamoDB sends puts before updates,
     so cancellation reasons come back in that order, not in the order of the calls."""
 
     def __init__(self) -> None:
-        self.tx = TransactWrite(connection=_connection())
+        self.tx = storage.transaction(BookingModel)
         self._puts: list[str] = []
         self._updates: list[str] = []
 
@@ -361,18 +358,17 @@ def _offline_conflict(event_id: str, scan: Scan, booking: BookingModel, received
                         cause_ref=scan.device, note=CheckinCode.OFFLINE_CONFLICT,
                         detail={**detail, "booking_id": booking.booking_id, "corrected": earlier})
 
-    def write() -> None:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.update(booking, actions=actions, condition=condition)
-            tx.save(note, condition=HistoryModel.pk.does_not_exist())
-            tx.save(CheckinNonceModel(pk=nonce_key(event_id, scan.nonce), booking_pk=booking.pk, booking_sk=booking.sk,
-                                      device=scan.device, scanned_at=scan.scanned_at, received_at=received_at),
-                    condition=CheckinNonceModel.pk.does_not_exist())
-            tx.save(_scan_record(event_id, scan, received_at, "ok" if earlier else "duplicate",
-                                 reason=CheckinCode.OFFLINE_CONFLICT, booking=booking, offline=True))
+    def items(tx: TransactWrite) -> None:
+        tx.update(booking, actions=actions, condition=condition)
+        tx.save(note, condition=HistoryModel.pk.does_not_exist())
+        tx.save(CheckinNonceModel(pk=nonce_key(event_id, scan.nonce), booking_pk=booking.pk, booking_sk=booking.sk,
+                                  device=scan.device, scanned_at=scan.scanned_at, received_at=received_at),
+                condition=CheckinNonceModel.pk.does_not_exist())
+        tx.save(_scan_record(event_id, scan, received_at, "ok" if earlier else "duplicate",
+                             reason=CheckinCode.OFFLINE_CONFLICT, booking=booking, offline=True))
 
     try:
-        retrying(write, what="offline conflict")
+        storage.transact_write(BookingModel, items, what="offline conflict")
     except TransactWriteError as exc:
         if not condition_failed(exc):
             raise

@@ -10,13 +10,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from .retry import lambda_deadline
 
 
 def sqs_worker(record_handler: Callable[[SQSRecord], Any], *, logger: Logger, metrics: EphemeralMetrics,
-               tracer: Any) -> Callable[[dict, Any], dict]:
+               tracer: Any) -> Callable[[dict, Any], PartialItemFailureResponse]:
     """The Lambda handler of an SQS worker: each record is handled on its own, a failed one is reported
     back (batchItemFailures) and delivered again, the others are done."""
     processor = BatchProcessor(event_type=EventType.SQS)
@@ -25,14 +26,14 @@ def sqs_worker(record_handler: Callable[[SQSRecord], Any], *, logger: Logger, me
     @lambda_deadline
     @tracer.capture_lambda_handler
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def lambda_handler(event: dict, context: Any) -> dict:
+    def lambda_handler(event: dict, context: Any) -> PartialItemFailureResponse:
         return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
     return lambda_handler
 
 
 def dead_letter_worker(settle: Callable[[SQSRecord], Mapping[str, Any]], what: str, *, logger: Logger,
-                       metrics: EphemeralMetrics, tracer: Any) -> Callable[[dict, Any], dict]:
+                       metrics: EphemeralMetrics, tracer: Any) -> Callable[[dict, Any], PartialItemFailureResponse]:
     """The Lambda handler of a dead-letter queue's consumer: each message counts as a `DeadLetterArrivals`
     metric, `settle(record)` ends what it was about (so no job stays running) and returns what the
     warning `what` logs about it (ids and counts, never addresses or secrets)."""
