@@ -6,10 +6,9 @@ import threading
 import uuid
 from contextlib import contextmanager
 
-import botocore.client
-
 from support.events import authorizer_event, http_event
 from support.guests import organiser_call
+from support.sdk import intercepted
 
 ROUTE = "/events/{event_id}/checkins"
 
@@ -76,19 +75,15 @@ def scan(stack, key, code, **fields):
 def dynamodb_calls():
     """Counts DynamoDB round trips made by this thread (every PynamoDB call goes through botocore here)."""
     calls: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
     me = threading.get_ident()
 
-    def counting(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb" and threading.get_ident() == me:
+    def counting(call, client, operation_name, api_params):
+        if client.meta.service_model.service_name == "dynamodb" and threading.get_ident() == me:
             calls.append(operation_name)
-        return original(self, operation_name, api_params)
+        return call()
 
-    botocore.client.BaseClient._make_api_call = counting
-    try:
+    with intercepted(counting):
         yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original
 
 
 def contact(stack, organiser, event_id, identifier) -> dict:

@@ -159,22 +159,21 @@ class _Calls(list):
 
 
 @pytest.fixture
-def dynamodb_calls(monkeypatch):
+def dynamodb_calls():
     """Counts DynamoDB API calls (round trips) made through botocore, by operation."""
-    from botocore.client import BaseClient
+    from support.sdk import intercepted
 
     calls = _Calls()
-    original = BaseClient._make_api_call
     calls.threads = {}  # operation index -> the thread that made it
 
-    def counting(self, operation, params):
-        if self.meta.service_model.service_name == "dynamodb":
+    def counting(call, client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
             calls.threads[len(calls)] = threading.current_thread().name
             calls.append(operation)
-        return original(self, operation, params)
+        return call()
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    return calls
+    with intercepted(counting):
+        yield calls
 
 
 def test_link_resolution_costs_at_most_two_round_trips(stack, organiser, dynamodb_calls):

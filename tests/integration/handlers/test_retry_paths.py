@@ -12,7 +12,6 @@ import json
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
@@ -29,6 +28,7 @@ from support.import_kit import (
     upload,
     workbook,
 )
+from support.sdk import intercepted
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -38,9 +38,8 @@ def faults(operation: str, code: str, *, times: int | None = None, when=lambda p
     """The next `times` calls of `operation` (matching `when(params)`; all of them when times is None)
     fail with `code`; yields the list of the calls that failed."""
     hit: list[dict] = []
-    original = botocore.client.BaseClient._make_api_call
 
-    def failing(self, operation_name, api_params):
+    def failing(call, client, operation_name, api_params):
         if operation_name == operation and when(api_params) and (times is None or len(hit) < times):
             hit.append(api_params)
             error = {"Error": {"Code": code, "Message": f"{code} (injected)"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
@@ -49,13 +48,10 @@ def faults(operation: str, code: str, *, times: int | None = None, when=lambda p
                 reasons[-1] = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
                 error["CancellationReasons"] = reasons
             raise ClientError(error, operation_name)
-        return original(self, operation_name, api_params)
+        return call()
 
-    botocore.client.BaseClient._make_api_call = failing
-    try:
+    with intercepted(failing):
         yield hit
-    finally:
-        botocore.client.BaseClient._make_api_call = original
 
 
 @pytest.fixture
