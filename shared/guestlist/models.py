@@ -233,7 +233,8 @@ class EventModel(Model):
     timezone = UnicodeAttribute(default="Europe/Zurich")
     venue = UnicodeAttribute(null=True)
     description = UnicodeAttribute(null=True)
-    languages = ListAttribute(of=UnicodeAttribute, default=lambda: ["de", "fr", "en"])
+    # PynamoDB types `of` as the element's Python type (str), but it takes the element's Attribute class
+    languages: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=lambda: ["de", "fr", "en"])  # type: ignore[arg-type]
     default_language = UnicodeAttribute(default="en")
     country = UnicodeAttribute(default="CH")
     capacity = NumberAttribute(null=True)
