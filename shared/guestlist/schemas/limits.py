@@ -24,8 +24,10 @@ Answer = Annotated[str, Meta(max_length=ANSWER_MAX)]
 Text = Annotated[str, Meta(max_length=TEXT_MAX)]
 Language = Annotated[str, Meta(pattern="^(de|fr|en|it)$", description="de, fr, en or it")]
 EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
-DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00",
-                               extra_json_schema={"format": "date-time"})]
+# No `format: date-time` either: RFC 3339 checkers and Python's datetime.fromisoformat, which we read with, disagree
+# both ways (a space for the T, +0200, a lower-case z), so the description names the rule instead.
+DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00, "
+                               "as Python's datetime.fromisoformat reads it; 422 `invalid_field` otherwise")]
 # What `fields.normalise_email` accepts (email-validator's syntax rules, no DNS lookup), else 422 `invalid_email`.
 # No JSON Schema `format: email`: its checkers draw the line elsewhere (quoted or IP-literal addresses, a
 # domain without a dot), so the document would promise what we refuse or refuse what we accept.

@@ -81,15 +81,15 @@ def test_a_guest_body_over_its_limit_is_a_documented_413(stack, organiser, docum
     assert "1 MiB" in document["paths"]["/events"]["post"]["responses"]["413"]["description"]
 
 
-def _email_schemas(node):
+def _formats(node):
     if isinstance(node, dict):
-        if node.get("format") == "email":
+        if isinstance(node.get("format"), str):
             yield node
         for value in node.values():
-            yield from _email_schemas(value)
+            yield from _formats(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _email_schemas(value)
+            yield from _formats(value)
 
 
 @pytest.mark.parametrize(("address", "accepted"), [
@@ -98,7 +98,7 @@ def _email_schemas(node):
 def test_email_fields_are_validated_as_documented(stack, organiser, document, address, accepted):
     """`format: email` checkers and email-validator disagree both ways on such addresses: the document
     names the rule instead of a format, and the 422 names the field."""
-    assert not list(_email_schemas(document))
+    assert not list(_formats(document))  # email and date-time: our parsers, not a format checker's, draw the line
     assert "email-validator" in document["components"]["schemas"]["AccountCreate"]["properties"]["email"]["anyOf"][0]["description"]
     username = f"u{abs(hash(address)) % 10**8}"
     status, body, headers = organiser_call(stack, organiser, "POST", ACCOUNTS, ACCOUNTS, body={"username": username, "email": address})
