@@ -3,11 +3,13 @@
 Each measurement is a fresh interpreter (as a new Lambda container), median of N runs,
 interleaved so machine load hits both alike.
 
-    .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR]
+    .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR] [--clock cpu]
 
 --lambda sets LAMBDA_TASK_ROOT as Lambda does, so the handlers build the real Powertools Tracer
 (X-Ray SDK, botocore patched); without it they get the no-op stand-in, as the local stack does.
 --root measures the functions/ and shared/ of another checkout (e.g. `git archive` of an older commit).
+--clock cpu times the interpreter's CPU time (time.process_time) instead of the wall clock: on a shared,
+loaded machine the wall clock also counts the time other processes hold the cores, CPU time much less so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {"AWS_DEFAULT_REGION": "us-east-1", "CONTACTS_TABLE": "c", "EVENTS_TABLE": "e", "HISTORY_TABLE": "h",
        "IMPORT_BUCKET": "b", "WORK_QUEUE_URL": "q", "LINK_SECRET_ARN": "s", "PATH": "/usr/bin:/bin"}
-TIMER = "import time, importlib.util, sys; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
+TIMER = "import time, importlib.util, sys; t = time.{clock}(); {body}; print(time.{clock}() - t)"
+CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}
 
 
 def _load(path: Path) -> str:
@@ -29,8 +32,9 @@ def _load(path: Path) -> str:
             "m = importlib.util.module_from_spec(s); s.loader.exec_module(m)")
 
 
-def _once(body: str, env: dict | None = None) -> float:
-    out = subprocess.run([sys.executable, "-c", TIMER.format(body=body)], env=env or ENV, capture_output=True, text=True, check=True)
+def _once(body: str, env: dict | None = None, clock: str = "wall") -> float:
+    code = TIMER.format(body=body, clock=CLOCKS[clock])
+    out = subprocess.run([sys.executable, "-c", code], env=env or ENV, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -39,18 +43,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--lambda", dest="in_lambda", action="store_true", help="Measure as inside Lambda (real Tracer).")
     parser.add_argument("--root", type=Path, default=ROOT, help="Checkout whose functions/ and shared/ are measured.")
+    parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="Measure these functions only.")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall clock (default) or CPU time.")
     args = parser.parse_args()
     env = dict(ENV)
     if args.in_lambda:
         env.update({"LAMBDA_TASK_ROOT": "/var/task", "AWS_LAMBDA_FUNCTION_NAME": "bench", "POWERTOOLS_SERVICE_NAME": "guestlist"})
     if args.root != ROOT:
         env["PYTHONPATH"] = str(args.root / "shared")  # ahead of the editable install's finder
-    handlers = sorted((args.root / "functions").glob("*/app.py"))
+    handlers = [h for h in sorted((args.root / "functions").glob("*/app.py")) if not args.only or h.parent.name in args.only]
     samples: dict[str, list[float]] = {"boto3": []} | {h.parent.name: [] for h in handlers}
     for _ in range(args.runs):
-        samples["boto3"].append(_once("import boto3", env))
+        samples["boto3"].append(_once("import boto3", env, args.clock))
         for handler in handlers:
-            samples[handler.parent.name].append(_once(_load(handler), env))
+            samples[handler.parent.name].append(_once(_load(handler), env, args.clock))
     floor = statistics.median(samples["boto3"])
     print(f"{'import':<18} {'median ms':>10} {'ratio':>7}")
     for name, values in samples.items():

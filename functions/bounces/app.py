@@ -1,5 +1,9 @@
 """Bounce function: SES bounce and complaint notifications (through SNS) mark addresses undeliverable."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 import json
 
 from aws_lambda_powertools import Logger

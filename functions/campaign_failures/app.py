@@ -1,5 +1,9 @@
 """Campaign dead letters: a chunk that exhausted its deliveries is reported (failed or unconfirmed), so every send ends."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 import json
 
 from aws_lambda_powertools import Logger

@@ -1,5 +1,9 @@
 """Campaign sender: plan and chunk messages from the campaign queue; each recipient at most once."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 import json
 import time
 

@@ -1,5 +1,9 @@
 """Check-in API: door devices with an event-scoped key scan ticket codes; organisers watch the door."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 

@@ -7,6 +7,10 @@ function pays for that; the APIs' own cold starts never load it. The page's scri
 are files of this function (no CDN, no third-party request).
 """
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 import importlib.util
 import json
 import sys

@@ -1,5 +1,9 @@
 """Export failures: exports whose message reached the DLQ end `failed`, so no export stays running."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 

@@ -1,5 +1,9 @@
 """Guest API: the personal link is the credential. JSON for apps, HTML for browsers."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger

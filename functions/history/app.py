@@ -1,6 +1,10 @@
 """History function: contact changes on the stream become status-history entries, account-manager mails
 and the guest's transactional message (each once)."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 import time
 
 from aws_lambda_powertools import Logger

@@ -1,5 +1,9 @@
 """Import failures: chunks that reached the DLQ are counted as failed rows, so the job still ends."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 

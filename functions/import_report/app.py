@@ -1,5 +1,9 @@
 """Import report step: a job whose chunks are all counted gets delete-missing, its issue report and its final status."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord

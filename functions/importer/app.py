@@ -1,5 +1,9 @@
 """Import function: an uploaded workbook (S3 ObjectCreated) becomes an import job and chunks."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 

@@ -1,5 +1,9 @@
 """Organiser API: events, contacts, check-in keys, accounts and imports of one workspace."""
 
+import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
+
+# isort: split
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from organiser_accounts import router as accounts_router
@@ -8,11 +12,12 @@ from organiser_campaigns import router as campaigns_router
 from organiser_exports import router as exports_router
 from organiser_groups import router as groups_router
 
-from guestlist import accounts, contacts, events, history, imports, keys
+from guestlist import accounts, contacts, events, keys
 from guestlist.api import install_error_handlers, organiser_cause, organiser_event, organiser_workspace
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
+from guestlist.lean_imports import on_first_use
 from guestlist.models import Cause, contact_pk
 from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
@@ -32,6 +37,10 @@ from guestlist.schemas.contacts import (
 )
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.schemas.imports import ImportList, ImportReport, ImportRequest, ImportUpload
+
+# modules only some routes use, imported by the first request that needs them (cold start, DESIGN.md s9)
+history = on_first_use("guestlist.history")
+imports = on_first_use("guestlist.imports")
 
 logger = Logger()
 metrics = new_metrics()

@@ -2,9 +2,9 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import campaigns
 from guestlist.api import organiser_event
 from guestlist.edge import Edge, given
+from guestlist.lean_imports import on_first_use
 from guestlist.schemas.campaigns import (
     Campaign,
     CampaignIn,
@@ -16,6 +16,8 @@ from guestlist.schemas.campaigns import (
     SendIn,
 )
 
+# campaigns imports the mail path (the email package, its dataclasses) and the templates: only these routes need them
+campaigns = on_first_use("guestlist.campaigns")
 router = Router()
 edge = Edge(router, tag="campaigns")
 

@@ -2,11 +2,12 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import exports
 from guestlist.api import organiser_event
 from guestlist.edge import Edge
+from guestlist.lean_imports import on_first_use
 from guestlist.schemas.exports import Export, ExportIn, ExportStarted
 
+exports = on_first_use("guestlist.exports")  # with the file writers: only these routes need them
 router = Router()
 edge = Edge(router, tag="exports")
 

@@ -1,0 +1,112 @@
+"""Powertools' packages imported for what a handler uses, not for every sibling (cold start, DESIGN.md s9).
+
+`aws_lambda_powertools.event_handler/__init__.py` imports every resolver (AppSync's pulls asyncio,
+Bedrock's, VPC Lattice's...) and `utilities.data_classes/__init__.py` every event class, whichever
+one a handler names: about 30 ms of a cold start against ~110-170 ms for `import boto3` alone.
+Both `__init__`s only re-export names from their submodules. So, imported first by each handler
+(before its Powertools imports), this module registers those packages without running their
+`__init__`: a re-exported name is imported from its submodule on first access, so
+`from aws_lambda_powertools.event_handler import APIGatewayHttpResolver` loads `api_gateway` alone
+and behaves as before. A package whose `__init__` does anything else, or that is already imported,
+is left to the normal import.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+LEAN_PACKAGES = (
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.data_classes",
+    "aws_lambda_powertools.utilities.batch",
+)
+
+
+def _reexports(package: str, source: bytes) -> tuple[dict[str, tuple[str, str]], list[str] | None] | None:
+    """{name: (submodule, attribute)} and `__all__` of a re-export-only `__init__`, else None."""
+    exports: dict[str, tuple[str, str]] = {}
+    public = None
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module and all(alias.name != "*" for alias in node.names):
+            module = importlib.util.resolve_name("." * node.level + node.module, package)
+            if not module.startswith(package + "."):
+                return None
+            exports.update({alias.asname or alias.name: (module, alias.name) for alias in node.names})
+        elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
+            public = list(ast.literal_eval(node.value))
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # the docstring
+            return None
+    return exports, public
+
+
+def lean_package(package: str) -> None:
+    """Register `package` so that its re-exported names load from their submodule on first access."""
+    if package in sys.modules:
+        return
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None or not spec.origin.endswith("__init__.py") or package in sys.modules:
+        return
+    found = _reexports(package, Path(spec.origin).read_bytes())
+    if found is None:
+        return
+    exports, public = found
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(name: str):
+        try:
+            submodule, attribute = exports[name]
+        except KeyError:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+        value = getattr(importlib.import_module(submodule), attribute)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    if public is not None:
+        module.__all__ = public  # type: ignore[attr-defined]
+    sys.modules[package] = module
+    parent, _, child = package.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    # a name that is also its submodule's name (data_classes' `event_source`): the import system sets
+    # the package attribute to the submodule when it first loads it, so bind the re-export now
+    for name, (submodule, _attribute) in exports.items():
+        if submodule == f"{package}.{name}":
+            __getattr__(name)
+
+
+for _package in LEAN_PACKAGES:
+    lean_package(_package)
+
+
+def on_first_use(name: str) -> Any:
+    """The module `name`, imported when one of its names is first used: for a module only some routes need.
+
+    `campaigns = on_first_use("guestlist.campaigns")`, then `campaigns.get_campaign(...)` as with
+    `from guestlist import campaigns`; the import (and all it imports) happens in the first request
+    that needs it instead of in every cold start. Attribute writes (tests' monkeypatch) reach the module.
+    """
+    return _OnFirstUse(name)
+
+
+class _OnFirstUse:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_name", name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        setattr(importlib.import_module(self._name), attribute, value)
+
+    def __delattr__(self, attribute: str) -> None:
+        delattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<module {self._name!r}, imported on first use>"
