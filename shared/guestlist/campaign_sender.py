@@ -25,14 +25,21 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import aws, mail, storage
+from . import aws, storage
 from .clock import now_iso
+from .lean_imports import on_first_use
 from .models import CampaignChunkModel, CampaignModel, CampaignSendModel
 from .retry import carry_deadline, condition_failed, retrying
+
+if TYPE_CHECKING:
+    from . import mail
+else:  # the send path only: the dead-letter function imports this module and never mails (cold start, DESIGN.md s9)
+    mail = on_first_use("guestlist.mail")
 
 
 def plan_key(campaign_id: str, send_id: str) -> str:
