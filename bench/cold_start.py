@@ -3,11 +3,12 @@
 Each measurement is a fresh interpreter (as a new Lambda container), median of N runs,
 interleaved so machine load hits both alike.
 
-    .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR] [--clock cpu]
+    .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR] [--before DIR] [--clock cpu] [--only NAME]
 
 --lambda sets LAMBDA_TASK_ROOT as Lambda does, so the handlers build the real Powertools Tracer
 (X-Ray SDK, botocore patched); without it they get the no-op stand-in, as the local stack does.
---root measures the functions/ and shared/ of another checkout (e.g. `git archive` of an older commit).
+--root measures the functions/ and shared/ of another checkout (e.g. `git archive` of an older commit);
+--before DIR measures another checkout in the same run too, interleaved, for a before/after on a busy machine.
 --clock cpu times the interpreter's CPU time (time.process_time) instead of the wall clock: on a shared,
 loaded machine the wall clock also counts the time other processes hold the cores, CPU time much less so.
 """
@@ -44,25 +45,31 @@ def main() -> None:
     parser.add_argument("--lambda", dest="in_lambda", action="store_true", help="Measure as inside Lambda (real Tracer).")
     parser.add_argument("--root", type=Path, default=ROOT, help="Checkout whose functions/ and shared/ are measured.")
     parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="Measure these functions only.")
+    parser.add_argument("--before", type=Path, help="Another checkout measured in the same run, interleaved (ratio in a last column).")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall clock (default) or CPU time.")
     args = parser.parse_args()
     env = dict(ENV)
     if args.in_lambda:
         env.update({"LAMBDA_TASK_ROOT": "/var/task", "AWS_LAMBDA_FUNCTION_NAME": "bench", "POWERTOOLS_SERVICE_NAME": "guestlist"})
-    if args.root != ROOT:
-        env["PYTHONPATH"] = str(args.root / "shared")  # ahead of the editable install's finder
-    handlers = [h for h in sorted((args.root / "functions").glob("*/app.py")) if not args.only or h.parent.name in args.only]
-    samples: dict[str, list[float]] = {"boto3": []} | {h.parent.name: [] for h in handlers}
+    roots = {"": args.root} | ({"before": args.before} if args.before else {})
+    envs = {label: dict(env, PYTHONPATH=str(root / "shared")) if root != ROOT else env  # ahead of the editable install's finder
+            for label, root in roots.items()}
+    names = [h.parent.name for h in sorted((args.root / "functions").glob("*/app.py")) if not args.only or h.parent.name in args.only]
+    samples: dict[tuple[str, str], list[float]] = {("boto3", ""): []}
     for _ in range(args.runs):
-        samples["boto3"].append(_once("import boto3", env, args.clock))
-        for handler in handlers:
-            samples[handler.parent.name].append(_once(_load(handler), env, args.clock))
-    floor = statistics.median(samples["boto3"])
-    print(f"{'import':<18} {'median ms':>10} {'ratio':>7}")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        print(f"{name:<18} {median * 1000:>10.1f} {median / floor:>6.2f}x")
-
+        samples[("boto3", "")].append(_once("import boto3", env, args.clock))
+        for name in names:
+            for label, root in roots.items():
+                handler = root / "functions" / name / "app.py"
+                if handler.exists():
+                    samples.setdefault((name, label), []).append(_once(_load(handler), envs[label], args.clock))
+    floor = statistics.median(samples[("boto3", "")])
+    print(f"{'import':<18} {'median ms':>10} {'ratio':>7}" + (f" {'before':>7}" if args.before else ""))
+    for name in ["boto3", *names]:
+        median = statistics.median(samples[(name, "")])
+        before = samples.get((name, "before"))
+        print(f"{name:<18} {median * 1000:>10.1f} {median / floor:>6.2f}x"
+              + (f" {statistics.median(before) / floor:>6.2f}x" if before else ""))
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,117 @@
+"""guestlist.lean_imports: Powertools' packages load only what a handler names, and nothing else changes.
+
+Run in fresh interpreters (as a Lambda container starts): the test process itself has long
+imported the full packages, where lean_package rightly does nothing.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {"AWS_DEFAULT_REGION": "us-east-1", "CONTACTS_TABLE": "c", "EVENTS_TABLE": "e", "HISTORY_TABLE": "h",
+       "IMPORT_BUCKET": "b", "WORK_QUEUE_URL": "q", "LINK_SECRET_ARN": "s", "PATH": "/usr/bin:/bin"}
+
+
+def _fresh(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_reexported_name_loads_its_submodule_only_and_is_the_same_object():
+    found = _fresh("""
+import json, sys
+import guestlist.lean_imports
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
+lean = {"asyncio": "asyncio" in sys.modules,
+        "appsync": "aws_lambda_powertools.event_handler.appsync" in sys.modules,
+        "alarm_event": "aws_lambda_powertools.utilities.data_classes.cloud_watch_alarm_event" in sys.modules,
+        "event_source_is_function": callable(event_source) and not isinstance(event_source, type(sys))}
+from aws_lambda_powertools.event_handler import api_gateway
+from aws_lambda_powertools.event_handler import *  # every name of __all__ still resolves
+import aws_lambda_powertools.event_handler as handler_package
+import aws_lambda_powertools.utilities.data_classes as classes_package
+from aws_lambda_powertools.utilities.data_classes import event_source as again
+print(json.dumps(lean | {
+    "same_class": APIGatewayHttpResolver is api_gateway.APIGatewayHttpResolver,
+    "all_names": all(hasattr(handler_package, name) for name in handler_package.__all__),
+    "appsync_on_use": handler_package.AppSyncResolver.__name__ == "AppSyncResolver",
+    "event_source_stays_function": again is event_source and classes_package.event_source is event_source,
+    "unknown_name": not hasattr(handler_package, "NoSuchResolver"),
+}))
+""")
+    assert found == {"asyncio": False, "appsync": False, "alarm_event": False, "event_source_is_function": True,
+                     "same_class": True, "all_names": True, "appsync_on_use": True,
+                     "event_source_stays_function": True, "unknown_name": True}
+
+
+def test_a_package_already_imported_is_left_alone():
+    found = _fresh("""
+import json, sys
+import aws_lambda_powertools.event_handler as full
+import guestlist.lean_imports
+print(json.dumps({"same": sys.modules["aws_lambda_powertools.event_handler"] is full,
+                  "has_names": "AppSyncResolver" in vars(full)}))
+""")
+    assert found == {"same": True, "has_names": True}
+
+
+def test_an_init_doing_more_than_reexporting_is_imported_normally(tmp_path):
+    package = tmp_path / "busy_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .part import VALUE\nSIDE_EFFECT = VALUE + 1\n")
+    (package / "part.py").write_text("VALUE = 41\n")
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(tmp_path)!r})
+from guestlist.lean_imports import lean_package
+lean_package("busy_pkg")
+import busy_pkg
+print(json.dumps({{"side_effect": busy_pkg.SIDE_EFFECT}}))
+"""
+    assert _fresh(code) == {"side_effect": 42}
+
+
+def test_every_handler_imports_lean_packages_first_and_loads_in_a_fresh_interpreter():
+    """As in Lambda, each handler's first import is guestlist.lean_imports; then all of them load (one
+    interpreter, as the local stack does: their router modules have distinct names) and no AppSync
+    resolver (asyncio) was imported on the way."""
+    apps = sorted((ROOT / "functions").glob("*/app.py"))
+    for app in apps:
+        first_import = next(line for line in app.read_text().splitlines() if line.startswith(("import ", "from ")))
+        assert first_import.startswith("import guestlist.lean_imports"), app
+    found = _fresh(f"""
+import importlib.util, json, sys
+loaded = {{}}
+for path in {[str(app) for app in apps]!r}:
+    sys.path.insert(0, path.rsplit("/", 1)[0])
+    spec = importlib.util.spec_from_file_location("fn_" + path.split("/")[-2], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.path.pop(0)
+    loaded[path.split("/")[-2]] = callable(getattr(module, "lambda_handler", None))
+print(json.dumps({{"loaded": loaded, "appsync": "aws_lambda_powertools.event_handler.appsync" in sys.modules}}))
+""")
+    assert found == {"loaded": {app.parent.name: True for app in apps}, "appsync": False}
+
+
+def test_on_first_use_imports_when_a_name_is_used_and_writes_reach_the_module():
+    found = _fresh("""
+import json, sys
+from guestlist.lean_imports import on_first_use
+mail = on_first_use("guestlist.mail")
+before = "guestlist.mail" in sys.modules
+limit = mail.SMS_MAX_CHARS
+import guestlist.mail as real
+same_value = limit == real.SMS_MAX_CHARS
+mail.SMS_MAX_CHARS = 7
+patched = real.SMS_MAX_CHARS
+del mail.SMS_MAX_CHARS
+print(json.dumps({"before": before, "after": "guestlist.mail" in sys.modules, "limit": same_value,
+                  "patched": patched, "deleted": not hasattr(real, "SMS_MAX_CHARS"),
+                  "same_function": mail.build_mime is real.build_mime}))
+""")
+    assert found == {"before": False, "after": True, "limit": True, "patched": 7, "deleted": True, "same_function": True}
