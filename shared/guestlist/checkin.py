@@ -450,8 +450,8 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
     now = now or datetime.now(UTC)
     try:
         claim = CheckinNonceModel.get(nonce_key(event_id, nonce), "NONCE", consistent_read=True)
-    except CheckinNonceModel.DoesNotExist:
-        raise CheckinError(CheckinCode.UNKNOWN_CHECKIN) from None
+    except CheckinNonceModel.DoesNotExist as exc:
+        raise CheckinError(CheckinCode.UNKNOWN_CHECKIN) from exc
     if claim.annulled_at:
         raise CheckinError(CheckinCode.ALREADY_ANNULLED, {"annulled_at": claim.annulled_at})
     if claim.device != device:
@@ -492,7 +492,7 @@ def annul_checkin(event_id: str, nonce: str, device: str, *, now: datetime | Non
             if not condition_failed(exc):
                 raise  # a conflict or throttling is tried again by the helper
             if getattr(tx.reasons(exc).get("claim"), "code", None) == "ConditionalCheckFailed":
-                raise CheckinError(CheckinCode.ALREADY_ANNULLED) from None
+                raise CheckinError(CheckinCode.ALREADY_ANNULLED) from exc
             raise Again("the guest changed meanwhile") from exc
         booking.checked_in_at = None
         return booking

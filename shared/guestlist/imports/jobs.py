@@ -33,8 +33,8 @@ def report_prefix(job: ImportJobModel) -> str:
 def get_job(import_id: str) -> ImportJobModel:
     try:
         return ImportJobModel.get(job_key(import_id), "JOB", consistent_read=True)
-    except ImportJobModel.DoesNotExist:
-        raise NotFound(Code.IMPORT_NOT_FOUND, f"no import {import_id!r}") from None
+    except ImportJobModel.DoesNotExist as exc:
+        raise NotFound(Code.IMPORT_NOT_FOUND, f"no import {import_id!r}") from exc
 
 
 def list_under_event(event_id: str, job: ImportJobModel) -> None:
