@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--part", choices=("calls", "rate"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    if args.part:  # one stack per process: the models bind to their emulator when imported
+    if args.part:  # one stack per process: the models keep the connection their first call made (to its emulator)
         result = calls_per_recipient(args.count) if args.part == "calls" else send_rate(args.recipients, args.bare)
         print("RESULT " + json.dumps(result), flush=True)
         return

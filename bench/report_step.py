@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import time
-
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-for name in ("CONTACTS_TABLE", "EVENTS_TABLE", "HISTORY_TABLE", "IMPORT_BUCKET", "WORK_QUEUE_URL", "LINK_SECRET_ARN"):
-    os.environ.setdefault(name, "bench")
 
 
 def main() -> None:

@@ -75,7 +75,7 @@ class Target:
         return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url, **credentials)
 
     def apply(self) -> None:
-        """The process environment the guestlist package reads its table names from (before it is imported)."""
+        """The process environment the guestlist package reads its settings from (at their first use)."""
         env = dict(self.environment)
         for output, name in OUTPUT_ENV.items():
             if output in self.outputs:
@@ -84,9 +84,8 @@ class Target:
                                "WorkQueueUrl", "LinkSecretArn") if o not in self.outputs]
         if missing:
             raise AdminError(f"{self.where} has no output(s) {', '.join(missing)}: deploy the current template.yaml")
-        if self.region:
-            env.setdefault("AWS_REGION", self.region)
-            env.setdefault("AWS_DEFAULT_REGION", self.region)
+        if self.region:  # the target's: botocore (every client, the models' too) reads AWS_DEFAULT_REGION
+            env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = self.region
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         os.environ.update(env)

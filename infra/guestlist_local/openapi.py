@@ -7,13 +7,13 @@ turns the declarations into one document. Nothing is written by hand, so it cann
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from guestlist.edge import REGISTRY
+from guestlist.openapi import build_document
 
 from .runtime import load_module
 from .template import Topology, load_topology
-
-_PLACEHOLDER_ENV = {"AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def _app_of(fn) -> object:
@@ -22,13 +22,8 @@ def _app_of(fn) -> object:
 
 def build(topology: Topology, server_url: str | None = None) -> dict:
     """One document for every route of the template's HTTP API, from the handlers' declared contracts."""
-    for name, value in {**_PLACEHOLDER_ENV, **topology.shared_environment()}.items():
-        os.environ.setdefault(name, value)  # handlers read their settings at import; nothing is called
     for logical_id in sorted({r.function for r in topology.routes}):
         _app_of(topology.functions[logical_id])  # importing a handler declares its routes
-    from guestlist.edge import REGISTRY
-    from guestlist.openapi import build_document
-
     declared = {(method.lower(), path): c for (method, path), c in REGISTRY.items()}
     missing = sorted(f"{r.method.upper()} {r.path}" for r in topology.routes if (r.method.lower(), r.path) not in declared)
     if missing:

@@ -87,7 +87,7 @@ def _item_too_large(exc: BaseException | None) -> bool:
 
 def caller_scope(app: APIGatewayHttpResolver) -> Scope:
     """The scope the authorizer attached to this request."""
-    from .access import Scope  # access needs the tables' settings; the edge alone does not
+    from .access import Scope  # cold start: the docs function imports the edge without access and PynamoDB
 
     context = app.current_event.request_context.authorizer.get_lambda or {}
     return Scope.from_context(context)
@@ -111,6 +111,6 @@ def organiser_event(app, event_id: str) -> EventModel:
 
 def organiser_cause(app, ref: str | None = None) -> Cause:
     """What the status history records for an organiser's change: the key that made it (or `ref`)."""
-    from .models import Cause
+    from .models import Cause  # as in caller_scope
 
     return Cause(kind="organiser", ref=ref or caller_scope(app).key_id)

@@ -22,7 +22,17 @@ from .clock import now_iso
 from .codes import Code
 from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
-from .models import BOOKING_SK_PREFIX, CONTACT_SK, BookingModel, Cause, ContactModel, EventModel, GroupSeatModel, plain
+from .models import (
+    BOOKING_SK_PREFIX,
+    CONTACT_SK,
+    BookingModel,
+    Cause,
+    CheckinCounterModel,
+    ContactModel,
+    EventModel,
+    GroupSeatModel,
+    plain,
+)
 from .retry import Again, condition_failed, retrying
 from .secret import link_secret
 from .status import status_after
@@ -405,8 +415,7 @@ def record_online_attendance(event: EventModel, state: GuestState) -> bool:
 
 
 def _online_check_in(event: EventModel, booking: BookingModel, now: str) -> None:
-    from .checkin import counter_key
-    from .models import CheckinCounterModel
+    from .checkin import counter_key  # cold start: the guest and organiser APIs load the door module only here
 
     with storage.transaction(BookingModel) as tx:
         tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),

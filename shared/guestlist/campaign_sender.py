@@ -32,9 +32,14 @@ from pynamodb.transactions import TransactWrite
 
 from . import aws, storage
 from .clock import now_iso
+from .errors import NotFound
 from .lean_imports import on_first_use
-from .models import CampaignChunkModel, CampaignModel, CampaignSendModel
+from .models import CampaignChunkModel, CampaignModel, CampaignSendModel, plain
 from .retry import carry_deadline, condition_failed, retrying
+from .settings import get_settings
+
+# The campaign, audience and guest modules are imported inside the functions that use them: the
+# campaign functions' cold start leaves them (contacts, events, templates) to the first message.
 
 if TYPE_CHECKING:
     from . import mail
@@ -49,7 +54,6 @@ def plan_key(campaign_id: str, send_id: str) -> str:
 def _current(campaign_id: str, event_id: str, send_id: str) -> CampaignModel | None:
     """The campaign if this send is still its current one (a cancelled or replaced send is ignored)."""
     from .campaigns import get_campaign
-    from .errors import NotFound
 
     try:
         campaign = get_campaign(event_id, campaign_id)
@@ -74,8 +78,6 @@ def plan(campaign_id: str, event_id: str, send_id: str) -> int:
     """Freeze the audience (once per send) and queue its chunks; returns the number of chunks queued."""
     from .campaigns import recipients_of
     from .events import get_event
-    from .models import plain
-    from .settings import get_settings
 
     campaign = _current(campaign_id, event_id, send_id)
     if campaign is None or campaign.status == "sent":
@@ -213,7 +215,6 @@ def run_chunk(campaign_id: str, event_id: str, send_id: str, index: int, *, atte
     from .contacts import fetch_existing, personal_link
     from .events import get_event_cached
     from .notifications import sender as default_sender
-    from .settings import get_settings
     from .unsubscribe import unsubscribe_url
 
     attempt = attempt or uuid.uuid4().hex

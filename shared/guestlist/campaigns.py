@@ -19,13 +19,16 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from . import campaign_templates, mail
+from . import aws, campaign_templates, mail
 from .clock import now_iso, utcnow
 from .codes import Code
+from .contacts import contact_pages, fetch_existing, get_contact, personal_link
 from .errors import Conflict, InvalidRequest, NotFound
-from .fields import PROFILE_FIELDS
+from .events import event_json
+from .fields import PROFILE_FIELDS, normalise_identifier
 from .models import CampaignChunkModel, CampaignModel, ContactModel, EventModel, plain
 from .retry import condition_failed, retrying
+from .settings import get_settings
 
 CHANNELS = ("email", "sms", "email_or_sms")
 EXCLUSIONS = ("no_address", "unsubscribed", "undeliverable")
@@ -80,9 +83,6 @@ def classify(contacts: Iterable[ContactModel], channel: str, workspace_id: str) 
 
 def audience_contacts(event_id: str, audience: dict) -> Iterable[list[ContactModel]]:
     """The audience's contacts page by page: the listing's filters, narrowed to `identifiers` when given."""
-    from .contacts import contact_pages, fetch_existing
-    from .fields import normalise_identifier
-
     filters = {k: audience[k] for k in FILTERS if audience.get(k)}
     identifiers = audience.get("identifiers")
     if identifiers and not filters:
@@ -132,8 +132,6 @@ def create_campaign(event: EventModel, body: dict) -> tuple[CampaignModel, list[
     fields = _validate(event, body)
     recipients = recipients_of(event.event_id, event.workspace_id, fields["audience"], fields["channel"])
     if fields["audience"].get("identifiers"):
-        from .fields import normalise_identifier
-
         known = {r.identifier for r in recipients}
         unknown = sorted({normalise_identifier(i) for i in fields["audience"]["identifiers"]} - known)
         if unknown and not any(fields["audience"].get(k) for k in FILTERS):
@@ -207,8 +205,6 @@ def language_of(campaign: CampaignModel, contact: ContactModel, event: EventMode
 def render_for(campaign: CampaignModel, event: EventModel, contact: ContactModel, channel: str, address: str,
                *, link: str, unsubscribe_url: str, sender: str | None = None) -> mail.Message:
     """One contact's message: a mail with text and HTML parts and RFC 8058 headers, or a short SMS."""
-    from .events import event_json
-
     lang = language_of(campaign, contact, event)
     words = WORDS.get(lang, WORDS["en"])
     context = campaign_templates.context_for(contact_fields(contact), link=link, event=event_json(event), lang=lang,
@@ -219,8 +215,6 @@ def render_for(campaign: CampaignModel, event: EventModel, contact: ContactModel
     if channel == "sms":
         body = rendered.text.strip()
         return mail.Sms(to=address, text=body, kind="Promotional")
-    from .settings import get_settings
-
     return mail.Mail(to=address, subject=rendered.subject, text=rendered.text, html=rendered.html, sender=sender,
                      headers=(*mail.unsubscribe_headers(unsubscribe_url), ("X-Campaign-Id", campaign.campaign_id)),
                      configuration_set=get_settings().ses_configuration_set or None)
@@ -228,7 +222,6 @@ def render_for(campaign: CampaignModel, event: EventModel, contact: ContactModel
 
 def preview(event: EventModel, campaign: CampaignModel, identifier: str) -> dict:
     """What `identifier` would receive (or why nothing), rendered exactly as the sender would."""
-    from .contacts import get_contact, personal_link
     from .unsubscribe import unsubscribe_url
 
     contact = get_contact(event.event_id, identifier)
@@ -268,9 +261,6 @@ def plan_message(campaign: CampaignModel, send_id: str) -> dict:
 def request_send(event: EventModel, campaign_id: str, at: str | None) -> CampaignModel:
     """draft -> sending (a plan message on the queue) or -> scheduled (an EventBridge Scheduler schedule
     whose target is that same message). A second send of a campaign that is not a draft is 409."""
-    from . import aws
-    from .settings import get_settings
-
     campaign = get_campaign(event.event_id, campaign_id)
     moment = _parse_at(at) if at else None
     send_id = secrets.token_hex(8)
@@ -316,8 +306,6 @@ def request_send(event: EventModel, campaign_id: str, at: str | None) -> Campaig
 def cancel(event: EventModel, campaign_id: str) -> CampaignModel:
     """A scheduled campaign back to draft, its schedule deleted; a fired schedule whose plan is still
     queued finds a different send id and does nothing. Anything but `scheduled` is 409."""
-    from . import aws
-
     campaign = get_campaign(event.event_id, campaign_id)
     name = campaign.schedule_name
     try:

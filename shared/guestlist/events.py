@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from datetime import datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import storage
@@ -285,9 +286,7 @@ def update_event(event_id: str, workspace_id: str, fields: dict) -> tuple[EventM
     slip past it); group capacities move with the event in one transaction under the same rule
     for each group's confirmed bookings; when seats free up and the event promotes its waitlist,
     waitlisted bookings are confirmed at once, oldest first."""
-    from pynamodb.exceptions import UpdateError
-
-    from .bookings import promote_waitlist
+    from .bookings import promote_waitlist  # a cycle: bookings imports events (through contacts)
 
     fields = _clean(fields, creating=False)
     event = get_event(event_id, workspace_id)
@@ -384,8 +383,6 @@ def get_event_cached(event_id: str) -> EventModel:
     Never for settings a guest sees: those change, and guest paths read them fresh
     (`guest.py` reads the event beside the guest's partition, at no extra round trip).
     """
-    import time
-
     hit = _cache.get(event_id)
     if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
         return hit[1]

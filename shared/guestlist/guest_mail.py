@@ -15,15 +15,19 @@ condition *before* the SES/SNS call:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from . import mail, transactional
 from .clock import now_iso
+from .fields import PROFILE_FIELDS
 from .history import HistoryEntry
+from .models import GuestMailModel
+from .notifications import sender
 from .retry import condition_failed, retrying
+from .settings import get_settings
 
 # The organiser's unregister and cancel both end in `unregistered` with cause organiser.
 _GUEST_CANCEL = ("guest", "cancel")
@@ -62,8 +66,6 @@ def _marker_pk(entry: HistoryEntry) -> str:
 
 def claim(entry: HistoryEntry, kind: str) -> str:
     """Claim the right to send: 'claimed', or the state that stops us (pending, sent, failed, skipped)."""
-    from .models import GuestMailModel
-
     marker = GuestMailModel(pk=_marker_pk(entry), sk=entry.sk, kind=kind, state="pending", claimed_at=now_iso())
     try:
         retrying(lambda: marker.save(condition=GuestMailModel.pk.does_not_exist()), what="mail marker")
@@ -86,8 +88,6 @@ def claim(entry: HistoryEntry, kind: str) -> str:
 def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, message_id: str | None = None,
            reason: str | None = None) -> None:
     """Record the outcome of a claimed send (only a pending marker changes)."""
-    from .models import GuestMailModel
-
     actions: list[Action] = [GuestMailModel.state.set(state)]
     actions += [getattr(GuestMailModel, name).set(value)
                 for name, value in (("channel", channel), ("message_id", message_id), ("reason", reason)) if value]
@@ -101,11 +101,11 @@ def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, messa
 
 def compose_for(entry: HistoryEntry, kind: str):
     """The message from the contact's current state (its current link, its confirmed booking's ticket)."""
+    # cold start: the history function imports this module; these (and boto3, through contacts)
+    # load with the first message it composes
     from .bookings import ticket_for
     from .contacts import load_state_by_pk, personal_link
     from .events import event_json, get_event_cached
-    from .fields import PROFILE_FIELDS
-    from .notifications import sender
 
     state = load_state_by_pk(entry.pk)
     if state is None:
@@ -114,10 +114,6 @@ def compose_for(entry: HistoryEntry, kind: str):
     contact = {name: getattr(state.contact, name) for name in PROFILE_FIELDS}
     confirmed = [b for b in state.bookings if b.status == "confirmed"]
     ticket = ticket_for(confirmed[-1]) if confirmed and kind in ("booking_confirmed", "promoted") else None
-    from dataclasses import replace
-
-    from .settings import get_settings
-
     message = transactional.compose(kind, event=event, contact=contact, link=personal_link(state.contact),
                                     ticket_code=ticket, sender=sender())
     if isinstance(message, mail.Mail) and get_settings().ses_configuration_set:
@@ -156,7 +152,5 @@ def deliver(entry: HistoryEntry, *, deadline: float | None = None) -> Outcome | 
 
 def mails_of(contact_pk: str) -> list[dict]:
     """The transactional messages of a contact with their states (pending ones are the unconfirmed)."""
-    from .models import GuestMailModel
-
     return [{"key": m.sk, "kind": m.kind, "state": m.state, "channel": m.channel, "reason": m.reason,
              "attempts": int(m.attempts)} for m in GuestMailModel.query(f"MAIL#{contact_pk}", consistent_read=True)]

@@ -20,11 +20,8 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from . import storage
 from .codes import Code
 from .errors import GuestlistError
+from .models import CONTACT_SK, GroupCounterModel, HistoryModel
 from .retry import condition_failed, retrying
-
-# The rules below (which change makes which entry) need no storage; the models, which read the
-# deployment's settings, are imported where entries are written and read.
-CONTACT_SK = "CONTACT"
 
 DELETED = "deleted"
 _EXPECTED = ("registered", "attended")  # a guest the door expects: a confirmed booking, checked in or not
@@ -130,8 +127,6 @@ def entry_for_change(old: dict | None, new: dict | None) -> HistoryEntry | None:
 
 
 def _item(entry: HistoryEntry, notify: bool):
-    from .models import HistoryModel
-
     return HistoryModel(pk=entry.pk, sk=entry.sk, event_id=entry.event_id, identifier=entry.identifier,
                         old_status=entry.old_status, new_status=entry.new_status, changed_at=entry.changed_at,
                         cause=entry.cause, cause_ref=entry.cause_ref, notify="pending" if notify else None)
@@ -142,8 +137,6 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
 
     `notify` marks the entry as owing its account manager a mail (see mark_notified).
     """
-    from .models import GroupCounterModel, HistoryModel
-
     item = _item(entry, notify)
     deltas = entry.group_deltas()
 
@@ -169,8 +162,6 @@ def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
 
 def notification_pending(entry: HistoryEntry) -> bool:
     """After a replay: is the entry's mail still owed (the first delivery died before sending)?"""
-    from .models import HistoryModel
-
     try:
         item = HistoryModel.get(entry.pk, entry.sk, consistent_read=True)
     except HistoryModel.DoesNotExist:
@@ -189,8 +180,6 @@ def mail_owed(entry: HistoryEntry, mail: object | None, *, written: bool,
 
 def mark_notified(entry: HistoryEntry, outcome: str) -> None:
     """`outcome` is `sent:{message_id}` or `rejected:{code}`; only a pending entry changes."""
-    from .models import HistoryModel
-
     try:
         retrying(lambda: HistoryModel(pk=entry.pk, sk=entry.sk).update(actions=[HistoryModel.notify.set(outcome)],
                                                                         condition=HistoryModel.notify == "pending"),
@@ -202,8 +191,6 @@ def mark_notified(entry: HistoryEntry, outcome: str) -> None:
 
 def history_of(pk: str) -> list[dict]:
     """A contact's entries and notes, oldest first."""
-    from .models import HistoryModel
-
     out: list[dict] = []
     for h in HistoryModel.query(pk, consistent_read=True):
         entry: dict[str, Any] = {"changed_at": h.changed_at, "old_status": h.old_status, "new_status": h.new_status,

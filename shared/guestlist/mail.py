@@ -29,6 +29,7 @@ from botocore.exceptions import (
 )
 
 from .errors import GuestlistError
+from .settings import get_settings
 
 # AWS error codes (SES v2 and SNS) that a later attempt may get past.
 RETRYABLE_CODES = frozenset({
@@ -129,8 +130,6 @@ def unsubscribe_headers(url: str, mailto: str | None = None) -> tuple[tuple[str,
 def _sender_address(mail: Mail) -> str:
     if mail.sender:
         return mail.sender
-    from .settings import get_settings
-
     return get_settings().ses_sender
 
 

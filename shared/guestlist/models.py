@@ -9,7 +9,6 @@ through indexes on their hashes.
 
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from typing import Any
@@ -25,14 +24,12 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.connection import base as _pynamodb_connection
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from .retry import condition_failed, retrying
 from .settings import get_settings
-
-_settings = get_settings()
-_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-_host = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 CONTACT_SK = "CONTACT"
 BOOKING_SK_PREFIX = "BOOKING#"
@@ -43,7 +40,7 @@ def contact_pk(event_id: str, identifier: str) -> str:
 
 
 def event_shard(event_id: str, identifier: str, shards: int | None = None) -> str:
-    shards = shards or _settings.event_shards
+    shards = shards or get_settings().event_shards
     return f"{event_id}#{zlib.crc32(identifier.encode('utf-8')) % shards:02d}"
 
 
@@ -96,8 +93,23 @@ _one_session = _OneSession()
 _pynamodb_connection.get_session = lambda: _one_session
 
 
-def _meta(table: str):
-    return type("Meta", (), {"table_name": table, "region": _region, "host": _host, "max_retry_attempts": 5})
+class _TableName:
+    """A Meta's table_name, read from the settings when PynamoDB asks (its first call in a process makes
+    the connection), never at import: the models import with no environment (unit tests, the OpenAPI
+    build), and a handler's tables are those of the environment its instance runs in."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        return getattr(get_settings(), self.setting)
+
+
+def _meta(setting: str) -> Any:
+    # region and host None: botocore resolves them when the connection is made (AWS_DEFAULT_REGION,
+    # AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL), like every other client (aws.client)
+    return type("Meta", (), {"table_name": _TableName(setting), "region": None, "host": None,
+                             "max_retry_attempts": 5})
 
 
 # ------------------------------------------------------------------ contacts table
@@ -146,7 +158,7 @@ class Cause(MapAttribute):
 
 
 class ContactModel(Model):
-    Meta = _meta(_settings.contacts_table)
+    Meta = _meta("contacts_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=CONTACT_SK)
@@ -167,7 +179,7 @@ class ContactModel(Model):
     attended_count = NumberAttribute(default=0)
     checked_in_at = UnicodeAttribute(null=True)  # the first accepted scan of any booking (exports read it here)
     groups = UnicodeSetAttribute(null=True)
-    custom = MapAttribute(default=dict)
+    custom: MapAttribute[str, Any] = MapAttribute(default=dict)
     last_cause = Cause(null=True)
 
     title = UnicodeAttribute(null=True)
@@ -192,7 +204,7 @@ class ContactModel(Model):
 
 
 class BookingModel(Model):
-    Meta = _meta(_settings.contacts_table)
+    Meta = _meta("contacts_table")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)  # BOOKING#{booking_id}
@@ -201,7 +213,7 @@ class BookingModel(Model):
     identifier = UnicodeAttribute()
     status = UnicodeAttribute()  # confirmed | waitlisted | cancelled
     ticket_hash = UnicodeAttribute()
-    answers = MapAttribute(default=dict)
+    answers: MapAttribute[str, Any] = MapAttribute(default=dict)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     checked_in_at = UnicodeAttribute(null=True)
@@ -221,7 +233,7 @@ class BookingModel(Model):
 # ------------------------------------------------------------------ events table
 
 class EventModel(Model):
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
     sk = UnicodeAttribute(range_key=True, default="EVENT")
@@ -263,7 +275,7 @@ class GroupSeatModel(Model):
     event's seat counter; `capacity` (absent = no cap) is the group's, so the condition
     `confirmed < capacity` is checked on one item, race-free."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
     sk = UnicodeAttribute(range_key=True)  # GROUPSEAT#{name}
@@ -274,7 +286,7 @@ class GroupSeatModel(Model):
 class RateLimitModel(Model):
     """One client address's requests to one event in one time window; expires by TTL."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # RATE#{event_id}#{address digest}
     sk = UnicodeAttribute(range_key=True)  # WINDOW#{window start}
@@ -285,7 +297,7 @@ class RateLimitModel(Model):
 class WorkspaceEventModel(Model):
     """Index item: the events of a workspace, for listing without a scan."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # WS#{workspace_id}
     sk = UnicodeAttribute(range_key=True)  # EVENT#{event_id}
@@ -298,7 +310,7 @@ class GroupModel(Model):
     or an account group in its workspace's. Members carry the name (contacts' or accounts' `groups`);
     counts are counted from them on read (groups.py, accounts.py)."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id} | WS#{workspace_id}
     sk = UnicodeAttribute(range_key=True)  # GROUP#{name} | AGROUP#{name}
@@ -308,10 +320,6 @@ class GroupModel(Model):
     @classmethod
     def register(cls, pk: str, sk: str, name: str, now: str) -> bool:
         """The group's item, once (a conditional put); False when it was there already."""
-        from pynamodb.exceptions import PutError
-
-        from .retry import condition_failed, retrying
-
         item = cls(pk=pk, sk=sk, name=name, created_at=now)
         try:
             retrying(lambda: item.save(condition=cls.pk.does_not_exist()), what="group")
@@ -325,7 +333,7 @@ class GroupModel(Model):
 class KeyModel(Model):
     """An organiser or check-in key, found by its digest; the key itself is never stored."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # KEY#{digest}
     sk = UnicodeAttribute(range_key=True, default="KEY")
@@ -340,7 +348,7 @@ class KeyModel(Model):
 class EventKeyModel(Model):
     """Index item: the check-in keys of an event (without the key), for listing and revoking."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
     sk = UnicodeAttribute(range_key=True)  # CHECKINKEY#{key_id}
@@ -353,7 +361,7 @@ class EventKeyModel(Model):
 class WorkspaceModel(Model):
     """A workspace (tenant): its name, and an index item under WORKSPACES for listing them without a scan."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # WORKSPACE#{workspace_id} (the record) | WORKSPACES (the listing)
     sk = UnicodeAttribute(range_key=True)  # WORKSPACE | WS#{workspace_id}
@@ -365,7 +373,7 @@ class WorkspaceModel(Model):
 class WorkspaceKeyModel(Model):
     """Index item: the organiser keys of a workspace (without the key), for listing and revoking."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # WORKSPACE#{workspace_id}
     sk = UnicodeAttribute(range_key=True)  # ORGKEY#{key_id}
@@ -378,7 +386,7 @@ class WorkspaceKeyModel(Model):
 class AccountModel(Model):
     """A platform user of a workspace (seed 000: accounts, account groups, account managers)."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # WS#{workspace_id}
     sk = UnicodeAttribute(range_key=True)  # ACCOUNT#{username, lower-cased}
@@ -393,7 +401,7 @@ class AccountModel(Model):
 
 
 class ImportJobModel(Model):
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # IMPORT#{import_id}
     sk = UnicodeAttribute(range_key=True, default="JOB")
@@ -402,8 +410,8 @@ class ImportJobModel(Model):
     source = UnicodeAttribute(default="xlsx")
     object_key = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # validating | running | completed | completed_with_errors | failed | checked (dry run)
-    error = MapAttribute(null=True)
-    options = MapAttribute(default=dict)
+    error: MapAttribute[str, Any] = MapAttribute(null=True)
+    options: MapAttribute[str, Any] = MapAttribute(default=dict)
     rows_total = NumberAttribute(default=0)
     chunks_total = NumberAttribute(default=0)
     chunks_sent = NumberAttribute(default=0)
@@ -415,7 +423,7 @@ class ImportJobModel(Model):
     failed = NumberAttribute(default=0)
     warnings = NumberAttribute(default=0)
     kept = NumberAttribute(default=0)  # delete-missing: absent from the file but kept for their bookings
-    columns = MapAttribute(default=dict)
+    columns: MapAttribute[str, Any] = MapAttribute(default=dict)
     issues_key = UnicodeAttribute(null=True)  # S3 key of the validation issues (JSON)
     report_key = UnicodeAttribute(null=True)  # S3 key of the xlsx report
     created_at = UnicodeAttribute()
@@ -426,14 +434,14 @@ class ImportJobModel(Model):
 class ExportJobModel(Model):
     """One export of an event's contacts: requested by the API, written by the export worker."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EXPORT#{export_id}
     sk = UnicodeAttribute(range_key=True, default="JOB")
     export_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
     format = UnicodeAttribute()  # xlsx | csv
-    filter = MapAttribute(default=dict)
+    filter: MapAttribute[str, Any] = MapAttribute(default=dict)
     status = UnicodeAttribute()  # running | completed | failed
     rows = NumberAttribute(default=0)
     object_key = UnicodeAttribute(null=True)
@@ -445,7 +453,7 @@ class ExportJobModel(Model):
 class EventImportModel(Model):
     """Index item: the imports of an event, newest last, for listing without a scan."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
     sk = UnicodeAttribute(range_key=True)  # IMPORT#{created_at}#{import_id}
@@ -455,7 +463,7 @@ class EventImportModel(Model):
 class ChunkResultModel(Model):
     """Marks one chunk as counted, with its rows' issues: a redelivery is never counted twice."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # IMPORT#{import_id}
     sk = UnicodeAttribute(range_key=True)  # CHUNK#{index:06d}
@@ -471,7 +479,7 @@ class ChunkResultModel(Model):
 # ------------------------------------------------------------------ history table
 
 class HistoryModel(Model):
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # contact pk
     sk = UnicodeAttribute(range_key=True)  # {changed_at}#{version:010d}
@@ -483,14 +491,14 @@ class HistoryModel(Model):
     cause = UnicodeAttribute()
     cause_ref = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)
-    detail = MapAttribute(null=True)  # e.g. both scans of an offline_conflict
+    detail: MapAttribute[str, Any] = MapAttribute(null=True)  # e.g. both scans of an offline_conflict
     notify = UnicodeAttribute(null=True)  # account-manager mail: pending | sent:{message_id} | none
 
 
 class ScanModel(Model):
     """Every scan at the door, accepted or not; sharded so a door rush spreads over partitions."""
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # SCANS#{event_id}#{shard:02d}
     sk = UnicodeAttribute(range_key=True)  # {received_at}#{nonce}
@@ -510,7 +518,7 @@ class ScanModel(Model):
 class CheckinNonceModel(Model):
     """One accepted scan by its nonce: makes replays exact and lets the device annul it."""
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # NONCE#{event_id}#{nonce}
     sk = UnicodeAttribute(range_key=True, default="NONCE")
@@ -525,7 +533,7 @@ class CheckinNonceModel(Model):
 class CheckinCounterModel(Model):
     """One shard of an event's checked-in counter, moved in the check-in transaction."""
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # STATS#{event_id}#{shard:02d}
     sk = UnicodeAttribute(range_key=True, default="CHECKINS")
@@ -535,7 +543,7 @@ class CheckinCounterModel(Model):
 class GroupCounterModel(Model):
     """Per contact group: contacts registered or attended, and attended; moved with each history entry."""
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # GROUPS#{event_id}
     sk = UnicodeAttribute(range_key=True)  # GROUP#{name}
@@ -551,7 +559,7 @@ class GuestMailModel(Model):
     sent: may be claimed again) | sent | failed | skipped (no address).
     """
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # MAIL#{contact pk}
     sk = UnicodeAttribute(range_key=True)  # the history entry's key: {changed_at}#{version:010d}
@@ -569,7 +577,7 @@ class GuestMailModel(Model):
 class CampaignModel(Model):
     """A campaign of an event: audience, channel, templates, and its send's progress and counts."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # EVENT#{event_id}
     sk = UnicodeAttribute(range_key=True)  # CAMPAIGN#{campaign_id}
@@ -577,11 +585,11 @@ class CampaignModel(Model):
     event_id = UnicodeAttribute()
     workspace_id = UnicodeAttribute()
     name = UnicodeAttribute()
-    audience = MapAttribute(default=dict)
+    audience: MapAttribute[str, Any] = MapAttribute(default=dict)
     channel = UnicodeAttribute()
-    templates = MapAttribute(default=dict)
+    templates: MapAttribute[str, Any] = MapAttribute(default=dict)
     status = UnicodeAttribute()  # draft | scheduled | sending | sent
-    recipients = MapAttribute(default=dict)  # counts when created (or last planned)
+    recipients: MapAttribute[str, Any] = MapAttribute(default=dict)  # counts when created (or last planned)
     send_id = UnicodeAttribute(null=True)  # the current send (schedule or now); a stale plan is ignored
     scheduled_at = UnicodeAttribute(null=True)
     schedule_name = UnicodeAttribute(null=True)
@@ -600,7 +608,7 @@ class CampaignModel(Model):
 class CampaignChunkModel(Model):
     """One chunk of a send: its progress (kept across redeliveries) and, once done, its outcomes."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # CAMPAIGN#{campaign_id}
     sk = UnicodeAttribute(range_key=True)  # CHUNK#{send_id}#{index:06d}
@@ -612,7 +620,7 @@ class CampaignChunkModel(Model):
 class CampaignSendModel(Model):
     """Per recipient and campaign: claimed with a condition before the SES/SNS call (at most once)."""
 
-    Meta = _meta(_settings.history_table)
+    Meta = _meta("history_table")
 
     pk = UnicodeAttribute(hash_key=True)  # SEND#{campaign_id}#{identifier}
     sk = UnicodeAttribute(range_key=True, default="SEND")
@@ -623,7 +631,7 @@ class CampaignSendModel(Model):
 class SuppressionModel(Model):
     """An address that gets no campaigns: unsubscribed from a workspace, or undeliverable (bounce, complaint)."""
 
-    Meta = _meta(_settings.events_table)
+    Meta = _meta("events_table")
 
     pk = UnicodeAttribute(hash_key=True)  # ADDR#{email or phone, lower-cased}
     sk = UnicodeAttribute(range_key=True)  # UNSUB#{workspace_id} | UNDELIVERABLE

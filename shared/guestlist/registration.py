@@ -23,8 +23,9 @@ from .clock import now_iso
 from .codes import Code
 from .contacts import _new_contact, load_state_by_pk, personal_link
 from .errors import InvalidRequest, NotFound, TooManyRequests
-from .events import event_form, get_event, public_group
-from .fields import normalise_email, normalise_identifier
+from .events import event_form, event_json, get_event, public_group
+from .fields import PROFILE_FIELDS, normalise_email, normalise_identifier
+from .guest import guest_event
 from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, EventModel, RateLimitModel, contact_pk
 from .retry import CONDITION_FAILED, cancellation_codes, condition_failed, retrying
 from .secret import link_secret
@@ -140,9 +141,8 @@ def _create_or_find(event: EventModel, identifier: str, profile: dict, custom: d
 
 def _mail_link(event: EventModel, identifier: str) -> None:
     """The contact's own link, in its language, through the one sending path."""
+    # cold start: the guest API composes mail only here (the email package and the templates load with it)
     from . import mail, transactional
-    from .events import event_json
-    from .fields import PROFILE_FIELDS
     from .notifications import sender
 
     state = load_state_by_pk(contact_pk(event.event_id, identifier))
@@ -164,6 +164,4 @@ def _mail_link(event: EventModel, identifier: str) -> None:
 
 def public_event_json(event: EventModel) -> dict:
     """What the public page shows: the event as guests see it (never the join URL), no contact."""
-    from .guest import guest_event
-
     return {"event": guest_event(event), "registration": {"fields": ["email", "language"] + [f["id"] for f in event_form(event)]}}

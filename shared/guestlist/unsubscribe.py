@@ -20,6 +20,7 @@ from .codes import Code
 from .errors import NotFound
 from .retry import condition_failed, retrying
 from .secret import unsubscribe_secret
+from .settings import get_settings
 
 _TAG = 16
 
@@ -67,8 +68,6 @@ def open_token(secret: bytes, token: str) -> tuple[str, str]:
 
 
 def unsubscribe_url(event_id: str, identifier: str, base_url: str | None = None) -> str:
-    from .settings import get_settings
-
     base = (base_url if base_url is not None else get_settings().public_base_url).rstrip("/")
     return f"{base}/u/{seal(unsubscribe_secret(), event_id, identifier)}"
 
@@ -78,6 +77,8 @@ def normalise_address(address: str) -> str:
 
 
 # ------------------------------------------------------------------ suppressions
+# Storage is imported inside the functions below: the bounces function imports this module for
+# mark_undeliverable, and its cold start leaves PynamoDB (and the guest modules) to its first write.
 
 def unsubscribe(token: str, *, now: str | None = None) -> dict:
     """Unsubscribe the token's contact from its workspace's campaigns; idempotent.
