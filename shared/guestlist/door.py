@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from .checkin import COUNTER_SHARDS, SCAN_SHARDS
 from .codes import Code
 from .contacts import load_state_by_pk
 from .errors import InvalidRequest
-from .models import CheckinCounterModel, ScanModel
+from .models import CheckinCounterModel, ContactModel, GroupCounterModel, ScanModel
+from .settings import get_settings
 
 
 def _fold(text: str) -> str:
@@ -27,11 +30,7 @@ def search_guests(event_id: str, q: str, *, limit: int = 20) -> list[dict]:
 
     Reads the event's `by_event` index shards in parallel, then the matches' partitions.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .bookings import ticket_for
-    from .models import ContactModel
-    from .settings import get_settings
+    from .bookings import ticket_for  # cold start: the check-in API loads the booking module only for a search
 
     needles = _fold(q or "").split()
     if not needles or len(q) > 100:
@@ -66,8 +65,6 @@ def search_guests(event_id: str, q: str, *, limit: int = 20) -> list[dict]:
 
 def checkin_stats(event) -> dict:
     """The door's live counter from counter items only: no table scan."""
-    from .models import GroupCounterModel
-
     eid = event.event_id
     shards = CheckinCounterModel.batch_get([(f"STATS#{eid}#{i:02d}", "CHECKINS") for i in range(COUNTER_SHARDS)])
     checked_in = sum(int(s.checked_in or 0) for s in shards)
@@ -82,8 +79,6 @@ SCAN_RESULTS = ("ok", "duplicate", "rejected", "annulled")
 
 def recent_scans(event_id: str, *, result: str | None = None, limit: int = 50) -> list[dict]:
     """The newest scans of the event (all shards merged), optionally only one result."""
-    from concurrent.futures import ThreadPoolExecutor
-
     if result is not None and result not in SCAN_RESULTS:
         raise InvalidRequest(Code.INVALID_FIELD, f"query 'result': one of {', '.join(SCAN_RESULTS)}", {"field": "result"})
     condition = (ScanModel.result == result) if result else None

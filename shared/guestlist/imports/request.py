@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from .. import aws
+from ..accounts import account_rows, list_accounts
 from ..clock import now_iso
 from ..codes import Code
 from ..errors import InvalidRequest
@@ -99,8 +100,6 @@ def start_account_import(event, body: dict, *, import_id: str | None = None,
     with 422 before any job exists: a group no account of the workspace is in
     (`unknown_account_group`, also a misspelt one), or a larger one (`too_large`).
     """
-    from ..accounts import account_rows, list_accounts
-
     fields, options = _request_options(event, body, _ACCOUNT_REQUEST_FIELDS)
     group = str(fields.get("account_group") or "").strip()
     if not group:

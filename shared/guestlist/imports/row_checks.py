@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..accounts import manager_index, resolve_account_manager
 from ..codes import Code
 from ..errors import InvalidRequest
 
@@ -61,7 +62,6 @@ def unknown_account_manager(report, workspace_id: str) -> None:
     named = [row for row in report.rows if row.fields.get("account_manager")]
     if not named:
         return
-    from ..accounts import manager_index, resolve_account_manager
     from ..workbook import Issue
 
     index = manager_index(workspace_id)
