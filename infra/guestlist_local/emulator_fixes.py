@@ -14,6 +14,12 @@ later read then could not serve. Here every UpdateItem, and every Update and Put
 transaction, is sized on a scratch copy first and refused as DynamoDB refuses it
 (ValidationException "Item size ... has exceeded the maximum allowed size"), before anything
 is written.
+
+moto also keeps every model object it ever made (each DynamoDB item version, stream record
+and SQS message) in a class-level list, only to show them at `/moto-api/data.json`: memory
+grew with every write for as long as the stack ran, and the outbox, which reads that page,
+took longer with every test (10 s and more at load 40). Here only the objects the outbox
+shows are kept: SES mails and SNS texts.
 """
 
 from __future__ import annotations
@@ -53,7 +59,35 @@ def apply() -> None:
                                expression_attribute_values, *args, **kwargs)
 
     DynamoDBBackend.update_item = update_item
+    _track_only_the_outbox()
     _applied = True
+
+
+OUTBOX_MODELS = {("ses", "Message"), ("ses", "RawMessage"), ("sns", "SMS")}
+
+
+def _model_key(cls: type) -> tuple[str, str]:
+    """(service, class name), as moto files its models: moto.ses.models.RawMessage -> ("ses", "RawMessage")."""
+    parts = cls.__module__.split(".")
+    return (parts[1] if len(parts) > 1 else "", cls.__name__)
+
+
+def _track_only_the_outbox() -> None:
+    """moto's BaseModel.__new__, without keeping a reference to objects the outbox does not read."""
+    from moto.core.common_models import BaseModel
+    from moto.core.model_instances import model_data
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        instance = super(BaseModel, cls).__new__(cls)
+        if _model_key(cls) in OUTBOX_MODELS:
+            cls.instances_tracked.append(instance)
+        return instance
+
+    BaseModel.__new__ = __new__  # type: ignore[method-assign]
+    for service, models in model_data.items():  # and what was kept before this ran
+        for name, model in models.items():
+            if (service, name) not in OUTBOX_MODELS:
+                model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 def _transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
