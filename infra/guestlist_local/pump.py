@@ -28,6 +28,19 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
 
 
+def _failure_record(function_arn: str, condition: str, invocations: int, *, error: bool, **detail: Any) -> dict[str, Any]:
+    """Lambda's on-failure destination record (asynchronous invocations and stream batches alike);
+    `detail` is what names the failed work: the event itself, or the stream batch's range."""
+    return {
+        "version": "1.0",
+        "timestamp": _iso(time.time()),
+        "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": function_arn, "condition": condition,
+                           "approximateInvokeCount": invocations},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", **({"functionError": "Unhandled"} if error else {})},
+        **detail,
+    }
+
+
 class _Poller:
     """A thread that polls one source; tracks what wait_idle needs to know."""
 
@@ -163,15 +176,9 @@ class S3Poller(_Poller):
         if not config.on_failure_queue:
             log.error("%s: S3 event for %s dropped after %d attempts (no on-failure destination)", fn.logical_id, key, tries)
             return
-        record = {  # Lambda's asynchronous-invocation failure record
-            "version": "1.0",
-            "timestamp": _iso(time.time()),
-            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"{fn.arn}:$LATEST",
-                               "condition": "RetriesExhausted", "approximateInvokeCount": tries},
-            "requestPayload": event,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "responsePayload": {"errorMessage": str(error)[:1000], "errorType": type(error).__name__},
-        }
+        record = _failure_record(f"{fn.arn}:$LATEST", "RetriesExhausted", tries, error=True,
+                                 requestPayload=event,
+                                 responsePayload={"errorMessage": str(error)[:1000], "errorType": type(error).__name__})
         self.sqs.send_message(QueueUrl=self.pump.topo.queues[config.on_failure_queue].url, MessageBody=json.dumps(record))
         log.error("%s: S3 event for %s sent to %s after %d attempts", fn.logical_id, key, config.on_failure_queue, tries)
 
@@ -550,27 +557,15 @@ class StreamPoller(_Poller):
         m = self.mapping
         fn = self.pump.topo.functions[m.function]
         first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
-        message = {
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": fn.arn,
-                "condition": "RetryAttemptsExhausted",
-                "approximateInvokeCount": invocations,
-            },
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
-                                **({"functionError": "Unhandled"} if error else {})},
-            "version": "1.0",
-            "timestamp": _iso(time.time()),
-            "DDBStreamBatchInfo": {
-                "shardId": shard.shard_id,
-                "startSequenceNumber": first["SequenceNumber"],
-                "endSequenceNumber": last["SequenceNumber"],
-                "approximateArrivalOfFirstRecord": _iso(first["ApproximateCreationDateTime"]),
-                "approximateArrivalOfLastRecord": _iso(last["ApproximateCreationDateTime"]),
-                "batchSize": len(records),
-                "streamArn": self.stream_arn,
-            },
-        }
+        message = _failure_record(fn.arn, "RetryAttemptsExhausted", invocations, error=error, DDBStreamBatchInfo={
+            "shardId": shard.shard_id,
+            "startSequenceNumber": first["SequenceNumber"],
+            "endSequenceNumber": last["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": _iso(first["ApproximateCreationDateTime"]),
+            "approximateArrivalOfLastRecord": _iso(last["ApproximateCreationDateTime"]),
+            "batchSize": len(records),
+            "streamArn": self.stream_arn,
+        })
         if m.on_failure_queue:
             self.sqs.send_message(QueueUrl=self.pump.topo.queues[m.on_failure_queue].url, MessageBody=json.dumps(message))
             log.error("%s: %d stream record(s) %s..%s sent to %s after %d invocations", m.function, len(records),
