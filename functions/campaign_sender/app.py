@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist import campaign_sender
-from guestlist.observability import MetricUnit, new_metrics, new_tracer
+from guestlist.observability import count_mail, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
@@ -23,8 +23,7 @@ _deadline = {"at": None}  # this invocation's end (monotonic) minus the margin t
 
 
 def _count_mail(state: str) -> None:
-    """Campaign mails count in the same MailsSent/MailsFailed metrics (and alarm) as transactional ones."""
-    metrics.add_metric(name="MailsSent" if state == "sent" else "MailsFailed", unit=MetricUnit.Count, value=1)
+    count_mail(metrics, state == "sent")
 
 
 def record_handler(record: SQSRecord):

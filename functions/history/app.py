@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from guestlist import accounts, guest_mail, history, notifications
-from guestlist.observability import MetricUnit, new_metrics, new_tracer
+from guestlist.observability import count_mail, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 
 logger = Logger()
@@ -35,11 +35,11 @@ def record_handler(record: DynamoDBRecord):
     if history.mail_owed(entry, mail, written=written):
         outcome = notifications.send(mail)
         history.mark_notified(entry, outcome)
-        metrics.add_metric(name="MailsSent" if outcome.startswith("sent:") else "MailsFailed", unit=MetricUnit.Count, value=1)
+        count_mail(metrics, outcome.startswith("sent:"))
         logger.info("account manager notified", extra={"event_id": entry.event_id, "outcome": outcome.split(":", 1)[0]})
     sent = guest_mail.deliver(entry, deadline=_deadline["at"])
     if sent is not None and sent.state in ("sent", "failed"):
-        metrics.add_metric(name="MailsSent" if sent.state == "sent" else "MailsFailed", unit=MetricUnit.Count, value=1)
+        count_mail(metrics, sent.state == "sent")
     if sent is not None:
         logger.info("guest message", extra={"event_id": entry.event_id, "kind": sent.kind, "state": sent.state,
                                             "reason": sent.reason})

@@ -21,11 +21,17 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 NAMESPACE = "guestlist"
 
-__all__ = ["MetricUnit", "new_metrics", "new_tracer", "tracing_enabled"]
+__all__ = ["MetricUnit", "count_mail", "new_metrics", "new_tracer", "tracing_enabled"]
 
 
 def new_metrics() -> EphemeralMetrics:
     return EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE)
+
+
+def count_mail(metrics: EphemeralMetrics, sent: bool) -> None:
+    """One SES/SNS send, accepted or refused: MailsSent/MailsFailed (the MailsFailed alarm), for
+    transactional mails, account managers' notices and campaigns alike."""
+    metrics.add_metric(name="MailsSent" if sent else "MailsFailed", unit=MetricUnit.Count, value=1)
 
 
 def tracing_enabled(env: Mapping[str, str] | None = None) -> bool:
