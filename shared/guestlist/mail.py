@@ -20,6 +20,7 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid
 from functools import cache
 
+from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -28,6 +29,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from . import aws
 from .errors import GuestlistError
 from .settings import get_settings
 
@@ -192,11 +194,7 @@ def classify(exc: BaseException) -> SendError:
 @cache
 def _client(service: str):
     """SES v2 / SNS without botocore's own retries: `send_with_backoff` owns the retry budget."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(service, config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                                               connect_timeout=5, read_timeout=20))
+    return aws.client(service, Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=20))
 
 
 def client_for(service: str):

@@ -9,12 +9,9 @@ through indexes on their hashes.
 
 from __future__ import annotations
 
-import threading
 import zlib
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -28,6 +25,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from .aws import shared_session
 from .retry import condition_failed, retrying
 from .settings import get_settings
 
@@ -51,46 +49,8 @@ def plain(value) -> dict:
     return value.as_dict() if hasattr(value, "as_dict") else dict(value)
 
 
-class _OneSession:
-    """The botocore session PynamoDB gets for every model's connection: one per container.
-
-    PynamoDB makes a new botocore session per model (and thread), and each loads DynamoDB's service
-    model and endpoint rules again: ~0.1 s of CPU per model on a quiet machine, ~0.5 s on a loaded
-    one (a campaign sender's new instance paid ~3 s for its six models, and eight send threads
-    racing to the marker model's first client paid it eight times). Here the models share one
-    session and one client per (region, endpoint, config), made under a lock (a session is not
-    thread-safe). A client made while no credentials resolved is not kept, so it is made again
-    (PynamoDB's own guard against a poisoned client).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._session: botocore.session.Session | None = None
-        self._clients: dict[tuple, Any] = {}
-
-    def create_client(self, service_name: str, region_name: str | None = None, *, config: Config | None = None,
-                      **kwargs: Any) -> Any:
-        settings = tuple(repr(getattr(config, name, None)) for name in Config.OPTION_DEFAULTS) if config else ()
-        key = (service_name, region_name, settings, tuple(sorted(kwargs.items())))
-        with self._lock:
-            if key in self._clients:
-                return self._clients[key]
-            if self._session is None:
-                self._session = botocore.session.get_session()
-            client = self._session.create_client(service_name, region_name, config=config, **kwargs)
-            if self._session.get_credentials() is not None:
-                self._clients[key] = client
-            return client
-
-    def __getattr__(self, name: str) -> Any:  # anything else PynamoDB may ask (set_credentials: not used here)
-        with self._lock:
-            if self._session is None:
-                self._session = botocore.session.get_session()
-        return getattr(self._session, name)
-
-
-_one_session = _OneSession()
-_pynamodb_connection.get_session = lambda: _one_session
+# PynamoDB makes a botocore session per model and thread: all of them share the container's one
+_pynamodb_connection.get_session = lambda: shared_session
 
 
 class _TableName:
