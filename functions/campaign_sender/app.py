@@ -8,17 +8,16 @@ import json
 import time
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist import campaign_sender
 from guestlist.observability import count_mail, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
+from guestlist.workers import sqs_batch
 
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
 _deadline = {"at": None}  # this invocation's end (monotonic) minus the margin the final writes need
 
 
@@ -41,4 +40,4 @@ def record_handler(record: SQSRecord):
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 10.0)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return sqs_batch(event, record_handler, logger=logger)

@@ -8,17 +8,16 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 import time
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from guestlist import accounts, guest_mail, history, notifications
 from guestlist.observability import count_mail, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
+from guestlist.workers import partial_batch
 
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _deadline = {"at": None}  # this invocation's end (monotonic), minus a margin; one invocation at a time
 
 
@@ -51,4 +50,4 @@ def record_handler(record: DynamoDBRecord):
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
     _deadline["at"] = time.monotonic() + max(0.0, context.get_remaining_time_in_millis() / 1000 - 3.0)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return partial_batch(event, record_handler, DynamoDBRecord, record_id=lambda r: r.dynamodb.sequence_number, logger=logger)

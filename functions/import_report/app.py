@@ -5,16 +5,15 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 # isort: split
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from guestlist.imports.completion import finish_import
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
+from guestlist.workers import sqs_batch
 
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord):
@@ -28,4 +27,4 @@ def record_handler(record: SQSRecord):
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return sqs_batch(event, record_handler, logger=logger)

@@ -23,7 +23,6 @@ from typing import Any
 LEAN_PACKAGES = (
     "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.utilities.data_classes",
-    "aws_lambda_powertools.utilities.batch",
 )
 
 
