@@ -1,5 +1,5 @@
-"""History function: contact changes on the stream become status-history entries, account-manager mails
-and the guest's transactional message (each once)."""
+"""History function: contact changes on the stream become status-history entries, account-manager mails,
+the guest's transactional message and the door's group counters (each once)."""
 
 import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load lean, see that module)
 
@@ -24,7 +24,10 @@ _deadline = {"at": None}  # this invocation's end (monotonic), minus a margin; o
 def record_handler(record: DynamoDBRecord):
     old, new = record.dynamodb.old_image or None, record.dynamodb.new_image or None
     entry = history.entry_for_change(old, new)
-    if entry is None:
+    if entry is None:  # no status change; a change of groups still moves the door's counters
+        move = history.group_move_for_change(old, new)
+        if move is not None and history.record_group_move(move):
+            logger.info("group counters moved", extra={"event_id": move.event_id, "groups": len(move.deltas)})
         return
     mail = notifications.message_for(entry, new or old, accounts.email_of_account_in(entry.event_id))
     written = history.record(entry, notify=mail is not None)

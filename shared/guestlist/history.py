@@ -4,8 +4,11 @@ The entry's key is fixed by the new image (`{updated_at}#{version}`), so a repla
 redelivered record - in any order - writes it once. Each entry says who caused the change
 (import, guest, organiser, check-in device, system) and from which status to which.
 The entry is written in one transaction with the contact groups' door counters, so those
-move exactly once per change too. Notes (e.g. an `offline_conflict` of two scans) share
-the contact's history partition and are written by the code that sees them.
+move exactly once per change too. A change of groups that keeps the status makes no entry:
+its counters move in a transaction of their own, keyed by a marker item fixed the same way
+(GroupMove); every contact version takes one of the two paths, never both. Notes (e.g. an
+`offline_conflict` of two scans) share the contact's history partition and are written by
+the code that sees them.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from . import storage
 from .codes import Code
 from .errors import GuestlistError
-from .models import CONTACT_SK, GroupCounterModel, HistoryModel
+from .models import CONTACT_SK, GroupCounterModel, GroupMoveModel, HistoryModel
 from .retry import condition_failed, retrying
 
 DELETED = "deleted"
 _EXPECTED = ("registered", "attended")  # a guest the door expects: a confirmed booking, checked in or not
+_COUNTERS_PER_WRITE = 99  # a transaction holds 100 items: the one whose condition makes it idempotent, and counters
 
 
 class PoisonRecord(GuestlistError):
@@ -49,19 +53,48 @@ class HistoryEntry:
 
     @property
     def sk(self) -> str:
-        return f"{self.changed_at}#{self.version:010d}"
+        return _version_key(self.changed_at, self.version)
 
     def group_deltas(self) -> dict[str, tuple[int, int]]:
         """Per group: (change of `expected`, change of `checked_in`) this status change implies."""
-        deltas: dict[str, tuple[int, int]] = {}
-        for group in self.old_groups | self.new_groups:
-            was = group in self.old_groups
-            now = group in self.new_groups
-            d_expected = int(now and self.new_status in _EXPECTED) - int(was and (self.old_status or "") in _EXPECTED)
-            d_checked = int(now and self.new_status == "attended") - int(was and self.old_status == "attended")
-            if d_expected or d_checked:
-                deltas[group] = (d_expected, d_checked)
-        return deltas
+        return group_deltas(self.old_status, self.old_groups, self.new_status, self.new_groups)
+
+
+@dataclass(frozen=True)
+class GroupMove:
+    """A contact version that changed its groups and kept its status: the door's counters move, no entry is written."""
+
+    pk: str
+    event_id: str
+    changed_at: str
+    version: int
+    deltas: dict[str, tuple[int, int]]
+
+    @property
+    def sk(self) -> str:
+        return _version_key(self.changed_at, self.version)
+
+
+def _version_key(changed_at: str, version: int) -> str:
+    """Fixed by the contact's image: a replay of its record gets the same key, a later version (or a contact
+    deleted and created again, whose version starts over) another."""
+    return f"{changed_at}#{version:010d}"
+
+
+def group_deltas(old_status: str | None, old_groups: frozenset, new_status: str | None,
+                 new_groups: frozenset) -> dict[str, tuple[int, int]]:
+    """Per group: (change of `expected`, change of `checked_in`) when a contact goes from one status and set
+    of groups to another. The door counts a group's contacts registered or attended, and attended; this is
+    the only place that says so, for status changes, group changes and deletions alike."""
+    deltas: dict[str, tuple[int, int]] = {}
+    for group in old_groups | new_groups:
+        was = group in old_groups
+        now = group in new_groups
+        d_expected = int(now and (new_status or "") in _EXPECTED) - int(was and (old_status or "") in _EXPECTED)
+        d_checked = int(now and new_status == "attended") - int(was and old_status == "attended")
+        if d_expected or d_checked:
+            deltas[group] = (d_expected, d_checked)
+    return deltas
 
 
 def _text(image: dict, name: str) -> str:
@@ -126,38 +159,86 @@ def entry_for_change(old: dict | None, new: dict | None) -> HistoryEntry | None:
                         old_groups=_groups(old), new_groups=_groups(new))
 
 
+def group_move_for_change(old: dict | None, new: dict | None) -> GroupMove | None:
+    """The counter move a contact change implies when it keeps the status (entry_for_change covers the rest);
+    None when no counter moves (also for contacts neither registered nor attended: an import into a group
+    writes no counter).
+
+    Raises PoisonRecord when an image is not a contact image this code can read.
+    """
+    if not old or not new or not isinstance(new, dict) or new.get("sk") != CONTACT_SK:
+        return None
+    status = _text(new, "status")
+    if _optional_text(old, "status") != status:
+        return None  # a status change: its history entry moves the counters
+    deltas = group_deltas(status, _groups(old), status, _groups(new))
+    if not deltas:
+        return None
+    return GroupMove(_text(new, "pk"), _text(new, "event_id"), _optional_text(new, "updated_at") or "",
+                     _number(new, "version"), deltas)
+
+
 def _item(entry: HistoryEntry, notify: bool):
     return HistoryModel(pk=entry.pk, sk=entry.sk, event_id=entry.event_id, identifier=entry.identifier,
                         old_status=entry.old_status, new_status=entry.new_status, changed_at=entry.changed_at,
                         cause=entry.cause, cause_ref=entry.cause_ref, notify="pending" if notify else None)
 
 
-def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
-    """Write the entry (and move its groups' counters) unless it is there already; True when written.
+def _parts(deltas: dict[str, tuple[int, int]]) -> list[list[tuple[str, tuple[int, int]]]]:
+    """The counter updates cut to fit a transaction, in a fixed order so a replay cuts them the same way."""
+    updates = sorted(deltas.items())
+    return [updates[i:i + _COUNTERS_PER_WRITE] for i in range(0, len(updates), _COUNTERS_PER_WRITE)] or [[]]
 
-    `notify` marks the entry as owing its account manager a mail (see mark_notified).
-    """
-    item = _item(entry, notify)
-    deltas = entry.group_deltas()
+
+def _marker(pk: str, sk: str, event_id: str, part: int) -> GroupMoveModel:
+    return GroupMoveModel(pk=f"GROUPMOVE#{pk}", sk=f"{sk}#{part}" if part else sk, event_id=event_id)
+
+
+def _write_once(key: HistoryModel | GroupMoveModel, event_id: str, updates: list[tuple[str, tuple[int, int]]], *,
+                what: str) -> bool:
+    """Save `key` unless it exists, with the counter updates in the same transaction; False when it exists
+    (written by an earlier delivery, counters included)."""
+    condition = type(key).pk.does_not_exist()
 
     def write() -> None:
-        if not deltas:
-            item.save(condition=HistoryModel.pk.does_not_exist())
+        if not updates:
+            key.save(condition=condition)
             return
-        with storage.transaction(HistoryModel) as tx:
-            tx.save(item, condition=HistoryModel.pk.does_not_exist())
-            for group, (d_expected, d_checked) in sorted(deltas.items()):
-                tx.update(GroupCounterModel(pk=f"GROUPS#{entry.event_id}", sk=f"GROUP#{group}"),
+        with storage.transaction(type(key)) as tx:
+            tx.save(key, condition=condition)
+            for group, (d_expected, d_checked) in updates:
+                tx.update(GroupCounterModel(pk=f"GROUPS#{event_id}", sk=f"GROUP#{group}"),
                           actions=[GroupCounterModel.group.set(group), GroupCounterModel.expected.add(d_expected),
                                    GroupCounterModel.checked_in.add(d_checked)])
 
     try:
-        retrying(write, what="history entry")
+        retrying(write, what=what)
     except (PutError, TransactWriteError) as exc:
         if condition_failed(exc):
-            return False  # the entry (the only conditional item) is there: written by an earlier delivery
+            return False  # `key` is the only conditional item
         raise
     return True
+
+
+def record(entry: HistoryEntry, *, notify: bool = False) -> bool:
+    """Write the entry (and move its groups' counters) unless it is there already; True when written.
+
+    `notify` marks the entry as owing its account manager a mail (see mark_notified). Counters beyond one
+    transaction's room go in further parts, each keyed by its own marker, also on a replay (the first
+    delivery may have died between parts).
+    """
+    first, *rest = _parts(entry.group_deltas())
+    written = _write_once(_item(entry, notify), entry.event_id, first, what="history entry")
+    for part, updates in enumerate(rest, start=1):
+        _write_once(_marker(entry.pk, entry.sk, entry.event_id, part), entry.event_id, updates, what="group counters")
+    return written
+
+
+def record_group_move(move: GroupMove) -> bool:
+    """Move the counters of a group change unless this contact version moved them already; True when moved now."""
+    moved = [_write_once(_marker(move.pk, move.sk, move.event_id, part), move.event_id, updates, what="group counters")
+             for part, updates in enumerate(_parts(move.deltas))]
+    return any(moved)
 
 
 def notification_pending(entry: HistoryEntry) -> bool:

@@ -501,7 +501,8 @@ class CheckinCounterModel(Model):
 
 
 class GroupCounterModel(Model):
-    """Per contact group: contacts registered or attended, and attended; moved with each history entry."""
+    """Per contact group: contacts registered or attended, and attended; moved with each history entry,
+    and by each group change that keeps the status (GroupMoveModel)."""
 
     Meta = _meta("history_table")
 
@@ -510,6 +511,17 @@ class GroupCounterModel(Model):
     group = UnicodeAttribute()
     expected = NumberAttribute(default=0)
     checked_in = NumberAttribute(default=0)
+
+
+class GroupMoveModel(Model):
+    """One contact version whose group change (status kept) moved the group counters, written in the same
+    transaction: a replayed stream record finds it and moves nothing. Not a history entry (own partition)."""
+
+    Meta = _meta("history_table")
+
+    pk = UnicodeAttribute(hash_key=True)  # GROUPMOVE#{contact pk}
+    sk = UnicodeAttribute(range_key=True)  # {updated_at}#{version:010d}, then #{part} for a write's 2nd, 3rd... part
+    event_id = UnicodeAttribute()
 
 
 class GuestMailModel(Model):

@@ -87,3 +87,59 @@ def test_the_account_manager_mail_is_owed_once_written_or_still_pending_after_a_
     assert mail_owed(entry, object(), written=False, still_pending=pending(True))  # the first delivery died before sending
     assert not mail_owed(entry, object(), written=False, still_pending=pending(False))  # sent (or refused) already
     assert reads == [entry, entry]
+
+
+def test_group_deltas_follow_a_contact_from_one_status_and_set_of_groups_to_another():
+    from guestlist.history import group_deltas
+
+    a, b, ab = frozenset({"a"}), frozenset({"b"}), frozenset({"a", "b"})
+    assert group_deltas("registered", a, "registered", b) == {"a": (-1, 0), "b": (1, 0)}
+    assert group_deltas("attended", a, "attended", b) == {"a": (-1, -1), "b": (1, 1)}
+    assert group_deltas("attended", ab, "attended", frozenset({"b", "c"})) == {"a": (-1, -1), "c": (1, 1)}
+    assert group_deltas("open", a, "open", b) == {}  # the door expects registered and attended contacts only
+    assert group_deltas("registered", a, "attended", b) == {"a": (-1, 0), "b": (1, 1)}
+    assert group_deltas(None, frozenset(), "registered", a) == {"a": (1, 0)}
+    assert group_deltas("registered", a, "registered", a) == {}
+
+
+def test_a_group_change_that_keeps_the_status_is_a_counter_move_and_no_entry():
+    from guestlist.history import group_move_for_change
+
+    old, new = image("registered", 2, groups={"a", "keep"}), image("registered", 3, groups={"keep", "b"})
+    assert entry_for_change(old, new) is None
+    move = group_move_for_change(old, new)
+    assert move.deltas == {"a": (-1, 0), "b": (1, 0)}
+    assert move.sk == "2027-01-01T00:00:03.000Z#0000000003" and move.pk == "C#evt#g@example.com"
+    assert group_move_for_change(old, new) == move  # a replay keys the same marker
+    assert group_move_for_change(image("open", 1, groups={"a"}), image("open", 2, groups={"b"})) is None  # no counter moves
+    assert group_move_for_change(image("registered", 2), image("registered", 3, city="Bern")) is None
+    assert group_move_for_change(None, new) is None and group_move_for_change(old, None) is None
+    with pytest.raises(PoisonRecord):
+        group_move_for_change(old, {**new, "groups": "b"})
+
+
+STATES = [(status, frozenset(groups)) for status in ("open", "registered", "attended") for groups in ((), ("a",), ("b",), ("a", "b"))]
+
+
+@pytest.mark.parametrize("before", STATES)
+@pytest.mark.parametrize("after", STATES)
+def test_every_contact_change_moves_the_counters_by_one_path_only(before, after):
+    """A status change moves them with its history entry, any other change on its own: never both, never neither."""
+    from guestlist.history import group_deltas, group_move_for_change
+
+    old = image(before[0], 1, groups=set(before[1]))
+    new = image(after[0], 2, groups=set(after[1]))
+    entry, move = entry_for_change(old, new), group_move_for_change(old, new)
+    assert entry is None or move is None
+    moved = entry.group_deltas() if entry else move.deltas if move else {}
+    assert moved == group_deltas(before[0], before[1], after[0], after[1])
+
+
+def test_counter_updates_beyond_one_transaction_are_cut_into_parts_in_a_fixed_order():
+    from guestlist.history import _parts
+
+    deltas = {f"g{i:03d}": (1, 0) for i in range(250)}
+    parts = _parts(deltas)
+    assert [len(p) for p in parts] == [99, 99, 52]
+    assert [g for p in parts for g, _ in p] == sorted(deltas)
+    assert _parts({}) == [[]]

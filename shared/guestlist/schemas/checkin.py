@@ -98,6 +98,11 @@ class SearchOut(Struct):
 
 
 class GroupCount(Struct):
+    """One contact group at the door: `expected` counts its contacts registered or attended, `checked_in` those
+    attended. Status changes and group changes (PATCH, imports, the group routes) move both, from the contacts
+    stream: a change shows a moment after it is written. A group is listed once it had such a contact, at 0 after
+    the last one left."""
+
     expected: int
     checked_in: int
 
