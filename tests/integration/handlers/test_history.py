@@ -257,3 +257,21 @@ def test_a_contact_in_more_groups_than_one_transaction_holds_moves_every_counter
     counters = checkin_stats(SimpleNamespace(event_id=event_id, confirmed_count=0, capacity=None))["by_group"]
     assert counters == {**{f"g{i:03d}": {"expected": 0, "checked_in": 0} for i in range(150)},
                         **{f"h{i:03d}": {"expected": 1, "checked_in": 0} for i in range(150)}}
+
+
+
+@pytest.mark.usefixtures("empty_queues")
+def test_a_reimport_into_another_group_counts_the_registered_guest_there_and_no_other(stack, organiser):
+    from support.import_kit import book_by_link, run_import
+
+    event_id = new_event(stack, organiser)
+    key = door_key(stack, organiser, event_id)
+    rows = [["Identifier", "E-Mail", "Vorname"]] + [[f"R-{i}", f"r{i}@example.com", f"Rea{i}"] for i in range(2)]
+    assert run_import(stack, organiser, event_id, rows, {"group": "early"})["counts"]["created"] == 2
+    book_by_link(stack, event_id, "R-0")
+    assert deliver(stack, stream_records(stack, event_id)) == []
+    assert _by_group(stack, key, event_id) == {"early": {"expected": 1, "checked_in": 0}}
+    assert run_import(stack, organiser, event_id, rows, {"group": "vip"})["counts"]["updated"] == 2  # adds, keeps early
+    assert deliver(stack, stream_records(stack, event_id)) == []
+    assert _by_group(stack, key, event_id) == {"early": {"expected": 1, "checked_in": 0},
+                                               "vip": {"expected": 1, "checked_in": 0}}
