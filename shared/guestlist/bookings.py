@@ -27,7 +27,6 @@ from .models import (
     CONTACT_SK,
     BookingModel,
     Cause,
-    CheckinCounterModel,
     ContactModel,
     EventModel,
     GroupSeatModel,
@@ -416,6 +415,7 @@ def record_online_attendance(event: EventModel, state: GuestState) -> bool:
 
 def _online_check_in(event: EventModel, booking: BookingModel, now: str) -> None:
     from .checkin import counter_key  # cold start: the guest and organiser APIs load the door module only here
+    from .models import CheckinCounterModel  # and its models (models.door)
 
     with storage.transaction(BookingModel) as tx:
         tx.update(booking, actions=[BookingModel.checked_in_at.set(now), BookingModel.checkin_device.set("online"),
