@@ -15,9 +15,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formataddr, formatdate, make_msgid
 from functools import cache
 
 from botocore.config import Config
@@ -58,9 +55,17 @@ PERMANENT_REASONS = {
     "OptedOut": "opted_out",
 }
 
-SMS_MAX_CHARS = 480
-# No folding below RFC 5322's hard limit: a folded List-Unsubscribe URL confuses some clients.
-_POLICY = SMTP.clone(max_line_length=998)  # three concatenated SMS segments of Unicode text at most
+SMS_MAX_CHARS = 480  # three concatenated SMS segments of Unicode text at most
+
+
+@cache
+def _policy():
+    """SMTP's policy without folding below RFC 5322's hard limit: a folded List-Unsubscribe URL confuses
+    some clients. Made at the first mail built, with the email package (most stream records that bring
+    the history function up send nothing: its cold start does not pay for it, DESIGN.md s9)."""
+    from email.policy import SMTP
+
+    return SMTP.clone(max_line_length=998)
 
 
 class SendError(GuestlistError):
@@ -141,8 +146,11 @@ def build_mime(mail: Mail, *, domain: str | None = None, date: float | None = No
     Structure: text/plain, or multipart/alternative (text, html); with attachments both
     wrapped in multipart/mixed. Non-ASCII headers are RFC 2047 encoded by the policy.
     """
+    from email.message import EmailMessage
+    from email.utils import formataddr, formatdate, make_msgid
+
     sender = _sender_address(mail)
-    msg = EmailMessage(policy=_POLICY)
+    msg = EmailMessage(policy=_policy())
     msg["From"] = formataddr((mail.sender_name, sender)) if mail.sender_name else sender
     msg["To"] = mail.to
     msg["Subject"] = mail.subject.replace("\r", " ").replace("\n", " ")
