@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,17 @@ def start_stack(template: Path, **kwargs: Any) -> LocalStack:
     return LocalStack(template, aws_port=free_port(), http_port=free_port(), **kwargs).start()
 
 
+def stack_at(root: Path, template: Path) -> Iterator[LocalStack]:
+    """For a module fixture (`yield from`): a started stack whose `root` holds its template and the
+    test handlers' records, stopped when the module is done, also after a failure."""
+    stack = start_stack(template)
+    stack.root = root
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
 def fast_failures(tpl: dict[str, Any]) -> None:
     """Failed messages return after 1 s and reach the DLQ after 2 receives; streams retry twice."""
     res = tpl["Resources"]
@@ -129,7 +140,4 @@ def fast_failures(tpl: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     root = tmp_path_factory.mktemp("stack")
-    stack = start_stack(build_template(root, fast_failures))
-    stack.root = root
-    yield stack
-    stack.stop()
+    yield from stack_at(root, build_template(root, fast_failures))

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from .conftest import build_template, recorded, start_stack
+from .conftest import build_template, recorded, stack_at
 
 # module state and Powertools logger keys as real handlers keep them; a query parameter makes the call slow
 _REPORTER = """
@@ -58,10 +58,7 @@ def isolated(tmp_path_factory):
         (root / "functions" / name / "app.py").write_text(_REPORTER)
     worker = root / "functions" / "UpsertWorkerFunction" / "app.py"
     worker.write_text(worker.read_text().split("def lambda_handler")[0] + _SLOW_ONCE)
-    stack = start_stack(template)
-    stack.root = root
-    yield stack
-    stack.stop()
+    yield from stack_at(root, template)
 
 
 def test_concurrent_invocations_share_no_module_state_or_logger_keys(isolated):

@@ -10,7 +10,7 @@ import uuid
 import boto3
 import pytest
 
-from .conftest import build_template, recorded, start_stack
+from .conftest import build_template, recorded, stack_at
 
 # Each invocation notes when it ran, after holding until another one runs beside it (or 5 s went by):
 # batches delivered one after the other would never overlap.
@@ -48,10 +48,7 @@ def scaling(tmp_path_factory):
     template = build_template(root, _tweak)
     worker = root / "functions" / "UpsertWorkerFunction" / "app.py"
     worker.write_text(worker.read_text().split("def lambda_handler")[0] + _OVERLAPPING)
-    stack = start_stack(template)
-    stack.root = root
-    yield stack
-    stack.stop()
+    yield from stack_at(root, template)
 
 
 def test_batches_of_one_queue_run_side_by_side_up_to_the_mappings_maximum_concurrency(scaling):
