@@ -4,24 +4,15 @@ Run in fresh interpreters (as a Lambda container starts): the test process itsel
 imported the full packages, where lean_package rightly does nothing.
 """
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
+from support.interpreter import fresh
+
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {"AWS_DEFAULT_REGION": "us-east-1", "CONTACTS_TABLE": "c", "EVENTS_TABLE": "e", "HISTORY_TABLE": "h",
-       "IMPORT_BUCKET": "b", "WORK_QUEUE_URL": "q", "LINK_SECRET_ARN": "s", "PATH": "/usr/bin:/bin"}
-
-
-def _fresh(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_a_reexported_name_loads_its_submodule_only_and_is_the_same_object():
-    found = _fresh("""
+    found = fresh("""
 import json, sys
 import guestlist.lean_imports
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -49,7 +40,7 @@ print(json.dumps(lean | {
 
 
 def test_a_package_already_imported_is_left_alone():
-    found = _fresh("""
+    found = fresh("""
 import json, sys
 import aws_lambda_powertools.event_handler as full
 import guestlist.lean_imports
@@ -72,7 +63,7 @@ lean_package("busy_pkg")
 import busy_pkg
 print(json.dumps({{"side_effect": busy_pkg.SIDE_EFFECT}}))
 """
-    assert _fresh(code) == {"side_effect": 42}
+    assert fresh(code) == {"side_effect": 42}
 
 
 def test_every_handler_imports_lean_packages_first_and_loads_in_a_fresh_interpreter():
@@ -83,7 +74,7 @@ def test_every_handler_imports_lean_packages_first_and_loads_in_a_fresh_interpre
     for app in apps:
         first_import = next(line for line in app.read_text().splitlines() if line.startswith(("import ", "from ")))
         assert first_import.startswith("import guestlist.lean_imports"), app
-    found = _fresh(f"""
+    found = fresh(f"""
 import importlib.util, json, sys
 loaded = {{}}
 for path in {[str(app) for app in apps]!r}:
@@ -99,7 +90,7 @@ print(json.dumps({{"loaded": loaded, "appsync": "aws_lambda_powertools.event_han
 
 
 def test_on_first_use_imports_when_a_name_is_used_and_writes_reach_the_module():
-    found = _fresh("""
+    found = fresh("""
 import json, sys
 from guestlist.lean_imports import on_first_use
 mail = on_first_use("guestlist.mail")

@@ -4,9 +4,6 @@ start, DESIGN.md s9), checked in fresh interpreters as a Lambda container starts
 
 import ast
 import importlib
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,16 +12,9 @@ from pynamodb.indexes import Index
 from pynamodb.models import Model
 
 import guestlist.models as models
+from support.interpreter import fresh
 
 PACKAGE = Path(models.__file__).parent
-ENV = {"AWS_DEFAULT_REGION": "us-east-1", "CONTACTS_TABLE": "c", "EVENTS_TABLE": "e", "HISTORY_TABLE": "h",
-       "IMPORT_BUCKET": "b", "WORK_QUEUE_URL": "q", "LINK_SECRET_ARN": "s", "PATH": "/usr/bin:/bin"}
-
-
-def _fresh(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _type_checking_imports() -> dict[str, str]:
@@ -72,7 +62,7 @@ def test_an_unknown_name_is_an_attribute_error():
 
 
 def test_a_name_loads_its_submodule_only_and_pynamodb_gets_the_shared_session():
-    found = _fresh("""
+    found = fresh("""
 import json, sys
 loaded = lambda: sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("guestlist.models."))
 import guestlist.models
@@ -103,5 +93,5 @@ spec = importlib.util.spec_from_file_location("app", {folder!r} + "/app.py")
 spec.loader.exec_module(importlib.util.module_from_spec(spec))
 print(json.dumps(sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("guestlist.models."))))
 """
-    loaded = {name: _fresh(code.format(folder=str(functions / name))) for name in ("authorizer", "history")}
+    loaded = {name: fresh(code.format(folder=str(functions / name))) for name in ("authorizer", "history")}
     assert loaded == {"authorizer": ["access", "base"], "history": ["accounts", "base", "history"]}
