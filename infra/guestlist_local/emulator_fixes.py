@@ -68,7 +68,22 @@ def apply() -> None:
     DynamoDBBackend.update_item = update_item
     _query_without_sorting_the_table()
     _track_only_the_outbox()
+    _dispatch_once_per_host()
     _applied = True
+
+
+def _dispatch_once_per_host() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    known: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:  # called under the dispatcher's lock
+        if host not in known:
+            known[host] = original(self, host)
+        return known[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
 _in_query = threading.local()
