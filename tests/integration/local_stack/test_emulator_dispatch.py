@@ -9,18 +9,19 @@ import moto.backends
 from guestlist_local import schedules
 
 
-def test_requests_after_the_first_of_a_service_do_not_list_motos_modules(shared, monkeypatch):
-    kw = {"endpoint_url": shared.endpoint_url, "region_name": "us-east-1"}
-    ddb, sqs = boto3.client("dynamodb", **kw), boto3.client("sqs", **kw)
-    assert shared.physical("ContactsTable") in ddb.list_tables()["TableNames"]  # dispatched (and remembered) once
-    sqs.list_queues()
+def test_a_hosts_service_is_looked_up_once_and_requests_still_reach_their_service(shared, monkeypatch):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
     listings = []
     real = moto.backends.list_of_moto_modules
     monkeypatch.setattr(moto.backends, "list_of_moto_modules", lambda: listings.append(1) or real())
-    for _ in range(10):
-        assert shared.physical("ContactsTable") in ddb.list_tables()["TableNames"]
-        assert sqs.list_queues()["QueueUrls"]
-    assert listings == []
+    dispatcher = DomainDispatcherApplication(create_app=lambda backend: backend)
+    for _ in range(10):  # a host no other request of this stack uses
+        assert dispatcher.get_backend_for_host("kinesis.eu-west-3.amazonaws.com") == "kinesis"
+    assert listings == [1]
+    kw = {"endpoint_url": shared.endpoint_url, "region_name": "us-east-1"}
+    assert shared.physical("ContactsTable") in boto3.client("dynamodb", **kw).list_tables()["TableNames"]
+    assert boto3.client("sqs", **kw).list_queues()["QueueUrls"]
 
 
 def test_the_schedule_poller_makes_its_clients_once(shared, monkeypatch):
