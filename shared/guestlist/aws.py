@@ -126,7 +126,8 @@ def upload_file(path: str, key: str, content_type: str, bucket: str | None = Non
     """A file on disk to S3; large ones go up in multipart parts, so memory stays flat."""
     from boto3.s3.transfer import S3Transfer  # cold start: only the export worker's run needs s3transfer
 
-    S3Transfer(client("s3")).upload_file(path, bucket or get_settings().import_bucket, key, extra_args={"ContentType": content_type})
+    with S3Transfer(client("s3")) as transfer:  # as boto3's client.upload_file: its threads end with the upload
+        transfer.upload_file(path, bucket or get_settings().import_bucket, key, extra_args={"ContentType": content_type})
 
 
 def send_batch(queue_url: str, texts: list[str], *, send: Callable[..., dict] | None = None) -> int:
