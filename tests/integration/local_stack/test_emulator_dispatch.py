@@ -3,6 +3,8 @@ request under its server-wide lock; the local stack's pollers keep their clients
 
 from __future__ import annotations
 
+import threading
+
 import boto3
 import moto.backends
 
@@ -26,8 +28,14 @@ def test_a_hosts_service_is_looked_up_once_and_requests_still_reach_their_servic
 
 def test_the_schedule_poller_makes_its_clients_once(shared, monkeypatch):
     made = []
-    real = schedules.client
-    monkeypatch.setattr(schedules, "client", lambda service, url: made.append(service) or real(service, url))
+    real, here = schedules.client, threading.current_thread()
+
+    def counting(service: str, url: str):
+        if threading.current_thread() is here:  # not the running stack's own threads, which use the module too
+            made.append(service)
+        return real(service, url)
+
+    monkeypatch.setattr(schedules, "client", counting)
     poller = schedules.SchedulePoller(shared.endpoint_url)
     for _ in range(3):
         poller._last = 0.0  # due for its next listing
