@@ -199,10 +199,12 @@ def classify(exc: BaseException) -> SendError:
     raise exc
 
 
-@cache
+# SES v2 / SNS without botocore's own retries: `send_with_backoff` owns the retry budget.
+_SEND_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+
+
 def _client(service: str):
-    """SES v2 / SNS without botocore's own retries: `send_with_backoff` owns the retry budget."""
-    return aws.client(service, Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=20))
+    return aws.client(service, _SEND_CONFIG)  # made once per service there (aws.client is cached)
 
 
 def client_for(service: str):

@@ -45,8 +45,9 @@ def partial_batch(event: Mapping[str, Any], record_handler: Callable[[Any], Any]
         try:
             record_handler(record)
         except Exception as exc:  # any failure is this record's; the others go on
-            failures.append({"itemIdentifier": record_id(record)})
-            logger.warning("record failed", extra={"record": record_id(record), "error": type(exc).__name__})
+            identifier = record_id(record)
+            failures.append({"itemIdentifier": identifier})
+            logger.warning("record failed", extra={"record": identifier, "error": type(exc).__name__})
     if records and len(failures) == len(records):
         raise BatchFailed(f"all {len(records)} records of the batch failed")
     return {"batchItemFailures": failures}
