@@ -5,11 +5,10 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 # isort: split
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from guestlist import checkin, door
 from guestlist.access import Access, Action, authorise
-from guestlist.api import caller_scope, install_error_handlers, json_response
+from guestlist.api import HttpResolver, caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
@@ -35,7 +34,7 @@ from guestlist.schemas.limits import ErrorBody
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-app = APIGatewayHttpResolver()
+app = HttpResolver()
 install_error_handlers(app)
 edge = Edge(app, tag="check-in")
 

@@ -18,16 +18,16 @@ import threading
 from pathlib import Path
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 
-from guestlist.api import SECURITY_HEADERS, install_error_handlers
+from guestlist.api import SECURITY_HEADERS, HttpResolver, install_error_handlers
 from guestlist.codes import Code
 from guestlist.edge import Edge
 from guestlist.errors import NotFound
 from guestlist.schemas.docs import OpenApiDocument
 
 logger = Logger()
-app = APIGatewayHttpResolver()
+app = HttpResolver()
 install_error_handlers(app)
 edge = Edge(app, auth=False, tag="docs")
 

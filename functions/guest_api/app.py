@@ -7,11 +7,11 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from public_registration import router as public_registration_router
 
 from guestlist import guest, unsubscribe
-from guestlist.api import SECURITY_HEADERS, install_error_handlers, json_response
+from guestlist.api import SECURITY_HEADERS, HttpResolver, install_error_handlers, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
 from guestlist.observability import new_metrics, new_tracer
@@ -32,7 +32,7 @@ from guestlist.schemas.guest import (
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-app = APIGatewayHttpResolver()
+app = HttpResolver()
 install_error_handlers(app)
 edge = Edge(app, auth=False, tag="guest")
 app.include_router(public_registration_router)

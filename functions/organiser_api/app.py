@@ -5,7 +5,6 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 # isort: split
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from organiser_accounts import router as accounts_router
 from organiser_bookings import router as bookings_router
 from organiser_campaigns import router as campaigns_router
@@ -13,7 +12,7 @@ from organiser_exports import router as exports_router
 from organiser_groups import router as groups_router
 
 from guestlist import accounts, contacts, events, keys
-from guestlist.api import install_error_handlers, organiser_cause, organiser_event, organiser_workspace
+from guestlist.api import HttpResolver, install_error_handlers, organiser_cause, organiser_event, organiser_workspace
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
@@ -45,7 +44,7 @@ imports = on_first_use("guestlist.imports")
 logger = Logger()
 metrics = new_metrics()
 tracer = new_tracer()
-app = APIGatewayHttpResolver()
+app = HttpResolver()
 install_error_handlers(app)
 edge = Edge(app, tag="organiser")
 

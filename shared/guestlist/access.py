@@ -8,9 +8,10 @@ reading the event when the rule needs its workspace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from .codes import Code
 from .errors import Forbidden, GuestlistError, NotFound
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
     from .models import EventModel
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """The calling key as the authorizer resolved it (passed to the handlers in the request context)."""
 
     kind: str  # organiser | checkin
@@ -46,16 +46,14 @@ class Action(StrEnum):
     LIST_SCANS = "list_scans"  # the newest scans: organisers only
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """`decide`'s answer: a refusal, or allowed (reading the event in the key's workspace when `read_event`)."""
 
     refusal: GuestlistError | None = None
     read_event: bool = False
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(msgspec.Struct, frozen=True):
     """An allowed call: the caller's workspace, and the event when it was read."""
 
     workspace_id: str

@@ -4,8 +4,9 @@ whether a seat given back goes to the waiting list. bookings.py applies them in 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from .models import BookingModel, EventModel
@@ -23,8 +24,7 @@ def may_book_more(event: EventModel, bookings: Iterable[BookingModel]) -> bool:
     return sum(1 for b in bookings if b.status in ACTIVE) < booking_limit(event)
 
 
-@dataclass(frozen=True)
-class Deltas:
+class Deltas(msgspec.Struct, frozen=True):
     """How a change moves the contact's counters; `cancelled` counts the bookings it cancels."""
 
     confirmed: int = 0

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 import uuid
 import zlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -108,8 +108,7 @@ class CheckinError(GuestlistError):
         self.status = HTTP_STATUS.get(code, 422)
 
 
-@dataclass
-class CheckinResult:
+class CheckinResult(msgspec.Struct):
     """An accepted scan: a new check-in (201), a replay of one (200) or an offline duplicate (200)."""
 
     booking: BookingModel
@@ -117,7 +116,7 @@ class CheckinResult:
     replay: bool = False
     duplicate: bool = False
     corrected: bool = False
-    detail: dict = field(default_factory=dict)
+    detail: dict = msgspec.field(default_factory=dict)
 
     @property
     def http_status(self) -> int:
@@ -137,8 +136,7 @@ class CheckinResult:
         return body
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(msgspec.Struct, frozen=True):
     """One scan as a device reports it, cleaned."""
 
     code: str
@@ -389,8 +387,7 @@ def _offline_conflict(event_id: str, scan: Scan, booking: BookingModel, received
 
 # ------------------------------------------------------------------ offline batches
 
-@dataclass
-class BatchItem:
+class BatchItem(msgspec.Struct):
     index: int
     status: int
     body: dict

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar, overload
 
+import msgspec
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -43,12 +43,11 @@ from .tokens import digest, link_token, looks_like_token, open_cursor, sign_curs
 T = TypeVar("T")
 
 
-@dataclass
-class GuestState:
+class GuestState(msgspec.Struct):
     """A contact with its bookings: everything one Query of its partition returns."""
 
     contact: ContactModel
-    bookings: list[BookingModel] = field(default_factory=list)
+    bookings: list[BookingModel] = msgspec.field(default_factory=list)
 
 
 # ------------------------------------------------------------------ links
@@ -295,8 +294,7 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
     return contact
 
 
-@dataclass(frozen=True)
-class RowOutcome:
+class RowOutcome(msgspec.Struct, frozen=True):
     result: str  # created | updated | skipped | failed (a dead-lettered chunk's row that cannot be written)
     code: str | None = None
     message: str | None = None

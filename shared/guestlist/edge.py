@@ -13,7 +13,6 @@ import binascii
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -34,9 +33,8 @@ _PARAM = re.compile(r"<(\w+)>")
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-@dataclass(frozen=True)
-class Contract:
-    """One route as the API promises it: what it takes, what it answers."""
+class Contract(msgspec.Struct, frozen=True):
+    """One route as the API promises it: what it takes, what it answers (a Struct: cheaper to declare than a dataclass)."""
 
     method: str
     path: str  # OpenAPI style: /events/{event_id}
@@ -52,7 +50,7 @@ class Contract:
     form: bool = False
     tag: str = ""
     # Other answers with their own schema: status -> a type, a tuple of types (any of), or None (no body).
-    responses: dict[int, Any] = field(default_factory=dict)
+    responses: dict[int, Any] = msgspec.field(default_factory=dict)
     # Further content types of the main answer, as text (the guest page: text/html beside JSON).
     also: tuple[str, ...] = ()
     max_bytes: int = BODY_MAX_BYTES

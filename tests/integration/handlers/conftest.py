@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import msgspec
 import pytest
 
 from support.network import free_port
@@ -113,7 +113,7 @@ def chunk_size(monkeypatch):
     import guestlist.imports.fan_out as fan_out
 
     def set_size(n: int) -> None:
-        settings = dataclasses.replace(fan_out.get_settings(), import_chunk_size=n)
+        settings = msgspec.structs.replace(fan_out.get_settings(), import_chunk_size=n)
         monkeypatch.setattr(fan_out, "get_settings", lambda: settings)
 
     return set_size

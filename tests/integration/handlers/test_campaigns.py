@@ -216,11 +216,11 @@ def _deliver(stack, bodies: list[dict], message_id: str | None = None, receive_c
 
 
 def test_replayed_chunk_messages_send_nothing_twice_and_count_once(stack, organiser, monkeypatch):
-    import dataclasses
+    import msgspec
 
     from guestlist import campaign_sender
 
-    small = dataclasses.replace(campaign_sender.get_settings(), campaign_chunk_size=3)
+    small = msgspec.structs.replace(campaign_sender.get_settings(), campaign_chunk_size=3)
     monkeypatch.setattr(campaign_sender, "get_settings", lambda: small)
     event_id = new_event(stack, organiser)
     people = guests(stack, organiser, event_id, 7)
@@ -255,11 +255,11 @@ def _one_chunk_failing_on_the_third_call(stack, organiser, monkeypatch, n: int, 
 
 
 def test_a_crash_between_marker_and_send_never_sends_twice_and_is_reported_unconfirmed(stack, organiser, monkeypatch):
-    import dataclasses
+    import msgspec
 
     from guestlist import campaign_sender
 
-    four = dataclasses.replace(campaign_sender.get_settings(), campaign_send_concurrency=4)  # waves of four calls in flight
+    four = msgspec.structs.replace(campaign_sender.get_settings(), campaign_send_concurrency=4)  # waves of four calls in flight
     monkeypatch.setattr(campaign_sender, "get_settings", lambda: four)
     event_id, people, campaign, chunk = _one_chunk_failing_on_the_third_call(
         stack, organiser, monkeypatch, 6, SystemExit("container killed after the marker, before SES answered"))
