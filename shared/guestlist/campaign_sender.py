@@ -24,9 +24,9 @@ import json
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import msgspec
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -121,12 +121,11 @@ def plan(campaign_id: str, event_id: str, send_id: str) -> int:
 
 # ------------------------------------------------------------------ chunks
 
-@dataclass
-class Outcomes:
-    sent: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    unconfirmed: list[str] = field(default_factory=list)
-    excluded: dict[str, str] = field(default_factory=dict)
+class Outcomes(msgspec.Struct):
+    sent: list[str] = msgspec.field(default_factory=list)
+    failed: dict[str, str] = msgspec.field(default_factory=dict)
+    unconfirmed: list[str] = msgspec.field(default_factory=list)
+    excluded: dict[str, str] = msgspec.field(default_factory=dict)
 
     def seen(self) -> set[str]:
         return set(self.sent) | set(self.failed) | set(self.unconfirmed) | set(self.excluded)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from .codes import Code
 from .errors import InvalidRequest
@@ -111,8 +112,7 @@ def validate(templates: Mapping[str, Mapping[str, str]], *, languages: list[str]
                 raise _refuse(where, f"the template cannot render: {exc}") from None
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(msgspec.Struct, frozen=True):
     subject: str
     text: str
     html: str

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
@@ -47,8 +47,7 @@ WORDS = {
 
 # ------------------------------------------------------------------ recipients
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(msgspec.Struct, frozen=True):
     identifier: str
     channel: str | None  # email | sms | None when excluded
     address: str | None

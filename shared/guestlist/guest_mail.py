@@ -15,8 +15,7 @@ condition *before* the SES/SNS call:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
+import msgspec
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -53,8 +52,7 @@ def kind_for(entry: HistoryEntry) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     state: str  # sent | failed | skipped | duplicate | pending
     kind: str
     reason: str | None = None
@@ -117,7 +115,7 @@ def compose_for(entry: HistoryEntry, kind: str):
     message = transactional.compose(kind, event=event, contact=contact, link=personal_link(state.contact),
                                     ticket_code=ticket, sender=sender())
     if isinstance(message, mail.Mail) and get_settings().ses_configuration_set:
-        message = replace(message, configuration_set=get_settings().ses_configuration_set)  # bounces are reported
+        message = msgspec.structs.replace(message, configuration_set=get_settings().ses_configuration_set)  # bounces are reported
     return message
 
 

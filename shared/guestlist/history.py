@@ -14,10 +14,10 @@ the code that sees them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from . import storage
@@ -37,8 +37,7 @@ class PoisonRecord(GuestlistError):
     status = 422
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(msgspec.Struct, frozen=True):
     pk: str
     event_id: str
     identifier: str
@@ -48,8 +47,8 @@ class HistoryEntry:
     version: int
     cause: str
     cause_ref: str | None
-    old_groups: frozenset = field(default_factory=frozenset)
-    new_groups: frozenset = field(default_factory=frozenset)
+    old_groups: frozenset = msgspec.field(default_factory=frozenset)
+    new_groups: frozenset = msgspec.field(default_factory=frozenset)
 
     @property
     def sk(self) -> str:
@@ -60,8 +59,7 @@ class HistoryEntry:
         return group_deltas(self.old_status, self.old_groups, self.new_status, self.new_groups)
 
 
-@dataclass(frozen=True)
-class GroupMove:
+class GroupMove(msgspec.Struct, frozen=True):
     """A contact version that changed its groups and kept its status: the door's counters move, no entry is written."""
 
     pk: str

@@ -7,8 +7,9 @@ share one encoding.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from email.header import Header, decode_header, make_header
+
+import msgspec
 
 from .codes import Code
 from .errors import InvalidRequest
@@ -34,8 +35,7 @@ def metadata_value(text: str) -> str:
     return text if text.isascii() else Header(text, "utf-8").encode()
 
 
-@dataclass(frozen=True)
-class ImportOptions:
+class ImportOptions(msgspec.Struct, frozen=True):
     mode: str = "upsert"
     group: str | None = None
     permission_group: str | None = None

@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -89,15 +89,13 @@ class PermanentSendError(SendError):
 
 # ------------------------------------------------------------------ messages
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(msgspec.Struct, frozen=True):
     filename: str
     content_type: str  # e.g. "image/png", "text/calendar; method=PUBLISH"
     data: bytes
 
 
-@dataclass(frozen=True)
-class Mail:
+class Mail(msgspec.Struct, frozen=True):
     to: str
     subject: str
     text: str
@@ -110,8 +108,7 @@ class Mail:
     configuration_set: str | None = None  # SES configuration set (bounce and complaint notifications)
 
 
-@dataclass(frozen=True)
-class Sms:
+class Sms(msgspec.Struct, frozen=True):
     to: str  # E.164
     text: str
     kind: str = "Transactional"  # SNS SMSType: Transactional | Promotional
@@ -120,12 +117,11 @@ class Sms:
 Message = Mail | Sms
 
 
-@dataclass(frozen=True)
-class Sent:
+class Sent(msgspec.Struct, frozen=True):
     channel: str  # email | sms
     message_id: str
     attempts: int = 1
-    extra: dict = field(default_factory=dict)
+    extra: dict = msgspec.field(default_factory=dict)
 
 
 def unsubscribe_headers(url: str, mailto: str | None = None) -> tuple[tuple[str, str], ...]:

@@ -8,7 +8,8 @@ never carry a personal link or its token, nor a ticket code.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from . import mail
 from .history import HistoryEntry
@@ -17,8 +18,7 @@ from .settings import get_settings
 _CAUSES = ("guest", "checkin")
 
 
-@dataclass(frozen=True)
-class Notification:
+class Notification(msgspec.Struct, frozen=True):
     to: str
     subject: str
     body: str

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import msgspec
 from markupsafe import Markup
 
 from .dates import format_moment, format_range, zone
@@ -25,8 +25,7 @@ FAVICON = ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox
            "stroke='%23fff' stroke-width='1.2'/%3E%3Cpath d='M3 5l5 4 5-4' fill='none' stroke='%23fff' stroke-width='1.2'/%3E%3C/svg%3E")
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(msgspec.Struct, frozen=True):
     """One question of the event's form as the page shows it, pre-filled."""
 
     name: str
