@@ -10,11 +10,14 @@ from urllib.parse import urlencode
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from guestlist import registration
 from guestlist.api import SECURITY_HEADERS, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
+from guestlist.lean_imports import on_first_use
 from guestlist.schemas.guest import GUEST_BODY_MAX_BYTES, GuestAnswers, PageQuery, PublicEvent, RegistrationAccepted
+
+# the public pages' own rules and rate-limit model: only their routes need them (cold start, DESIGN.md s9)
+registration = on_first_use("guestlist.registration")
 
 router = APIGatewayHttpRouter()
 edge = Edge(router, auth=False, tag="registration")

@@ -4,6 +4,8 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 
 # isort: split
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools import Logger
 from organiser_accounts import router as accounts_router
 from organiser_bookings import router as bookings_router
@@ -11,13 +13,12 @@ from organiser_campaigns import router as campaigns_router
 from organiser_exports import router as exports_router
 from organiser_groups import router as groups_router
 
-from guestlist import accounts, contacts, events, keys
 from guestlist.api import HttpResolver, install_error_handlers, organiser_cause, organiser_event, organiser_workspace
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import NotFound
 from guestlist.lean_imports import on_first_use
-from guestlist.models import Cause, contact_pk
+from guestlist.models.base import contact_pk
 from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.accounts import Account, AccountCreate, AccountList, AccountsQuery
@@ -37,7 +38,15 @@ from guestlist.schemas.contacts import (
 from guestlist.schemas.events import Event, EventCreate, EventList, EventPatch
 from guestlist.schemas.imports import ImportList, ImportReport, ImportRequest, ImportUpload
 
-# modules only some routes use, imported by the first request that needs them (cold start, DESIGN.md s9)
+if TYPE_CHECKING:
+    from guestlist.models import Cause
+
+# each resource's domain module (with its storage models) is imported by the first request that needs it:
+# a container serves a few of the 44 routes, and declaring them all stays cheap (cold start, DESIGN.md s9)
+accounts = on_first_use("guestlist.accounts")
+contacts = on_first_use("guestlist.contacts")
+events = on_first_use("guestlist.events")
+keys = on_first_use("guestlist.keys")
 history = on_first_use("guestlist.history")
 imports = on_first_use("guestlist.imports")
 
@@ -53,7 +62,7 @@ def _workspace() -> str:
     return organiser_workspace(app)
 
 
-def _cause() -> Cause:
+def _cause() -> "Cause":
     return organiser_cause(app)
 
 

@@ -1,11 +1,13 @@
 """Organiser API: account changes and the workspace's account groups (the seed's "groupes de comptes")."""
 
+from __future__ import annotations
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from organiser_groups import no_content
 
-from guestlist import accounts
 from guestlist.api import organiser_workspace
 from guestlist.edge import Edge, given
+from guestlist.lean_imports import on_first_use
 from guestlist.schemas.account_groups import (
     AccountGroup,
     AccountGroupIn,
@@ -16,6 +18,8 @@ from guestlist.schemas.account_groups import (
     AccountPatch,
     AccountView,
 )
+
+accounts = on_first_use("guestlist.accounts")  # with the account models: imported by the first account request
 
 router = Router()
 edge = Edge(router, tag="accounts")

@@ -1,16 +1,27 @@
 """Organiser API: book, waitlist, cancel and unregister a contact (history cause `organiser`)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from guestlist import bookings
 from guestlist.api import organiser_cause, organiser_event
 from guestlist.codes import Code
-from guestlist.contacts import GuestState, load_state_by_pk
 from guestlist.edge import Edge
 from guestlist.errors import NotFound
 from guestlist.fields import normalise_identifier
-from guestlist.models import EventModel, contact_pk
+from guestlist.lean_imports import on_first_use
+from guestlist.models.base import contact_pk
 from guestlist.schemas.bookings import Booking, OrganiserBookingIn, Unregistered
+
+if TYPE_CHECKING:
+    from guestlist.contacts import GuestState
+    from guestlist.models import EventModel
+
+# the booking rules and the contacts' storage: imported by the first booking request
+bookings = on_first_use("guestlist.bookings")
+contacts = on_first_use("guestlist.contacts")
 
 router = Router()
 edge = Edge(router, tag="bookings")
@@ -18,7 +29,7 @@ edge = Edge(router, tag="bookings")
 
 def _guest(event_id: str, identifier: str) -> tuple[EventModel, GuestState]:
     event = organiser_event(router, event_id)
-    state = load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
+    state = contacts.load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
     if state is None:
         raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event")
     return event, state

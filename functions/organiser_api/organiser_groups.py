@@ -1,13 +1,17 @@
 """Organiser API: contact groups of an event (create, list with member counts, members, delete)."""
 
+from __future__ import annotations
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from msgspec import UNSET
 
-from guestlist import groups
 from guestlist.api import SECURITY_HEADERS, organiser_cause, organiser_event
 from guestlist.edge import Edge
+from guestlist.lean_imports import on_first_use
 from guestlist.schemas.groups import Group, GroupIn, GroupList, MembersIn, MembersOut
+
+groups = on_first_use("guestlist.groups")  # with the contacts' rules: imported by the first group request
 
 router = Router()
 edge = Edge(router, tag="groups")

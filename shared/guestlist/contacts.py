@@ -17,12 +17,12 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from . import aws, storage
-from .accounts import require_account_manager
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest, MalformedRequest, NotFound
 from .events import get_event
 from .fields import PROFILE_FIELDS, clean_profile, normalise_identifier
+from .lean_imports import on_first_use
 from .models import (
     BOOKING_SK_PREFIX,
     CONTACT_SK,
@@ -39,6 +39,9 @@ from .secret import link_secret
 from .settings import get_settings
 from .status import Status
 from .tokens import digest, link_token, looks_like_token, open_cursor, sign_cursor
+
+# only a contact naming its account manager needs the accounts (and their models): cold start, DESIGN.md s9
+accounts = on_first_use("guestlist.accounts")
 
 T = TypeVar("T")
 
@@ -282,7 +285,7 @@ def create_contact(event_id: str, workspace_id: str, fields: dict, cause: Cause)
         raise InvalidRequest(Code.INVALID_FIELD, "field 'groups': a list of names", {"field": "groups"})
     profile, custom = clean_profile(rest, region=event.country, languages=list(event.languages))
     if "account_manager" in profile:
-        profile["account_manager"] = require_account_manager(workspace_id, profile["account_manager"])
+        profile["account_manager"] = accounts.require_account_manager(workspace_id, profile["account_manager"])
     contact = _new_contact(event, identifier, profile, custom, groups=[g.strip() for g in groups if g.strip()],
                            cause=cause, origin=None, now=now_iso())
     try:
@@ -417,7 +420,7 @@ def update_contact(event_id: str, workspace_id: str, identifier: str, fields: di
     profile, custom = clean_profile({k: v for k, v in fields.items() if k != "groups"},
                                     region=event.country, languages=list(event.languages))
     if "account_manager" in profile:
-        profile["account_manager"] = require_account_manager(workspace_id, profile["account_manager"])
+        profile["account_manager"] = accounts.require_account_manager(workspace_id, profile["account_manager"])
     actions = [getattr(ContactModel, name).set(value) for name, value in profile.items()]
     actions += [getattr(ContactModel, name).remove() for name in removed]
     actions += [ContactModel.custom[name].set(value) for name, value in custom.items()]

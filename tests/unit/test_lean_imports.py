@@ -106,3 +106,26 @@ print(json.dumps({"before": before, "after": "guestlist.mail" in sys.modules, "l
                   "same_function": mail.build_mime is real.build_mime}))
 """)
     assert found == {"before": False, "after": True, "limit": True, "patched": 7, "deleted": True, "same_function": True}
+
+
+def test_msgspec_inspect_yaml_toml_run_on_first_use_and_then_are_the_real_modules():
+    found = fresh("""
+import json, sys
+import guestlist.lean_imports
+import msgspec, msgspec.json
+idle = {name: "__getattr__" in vars(sys.modules["msgspec." + name]) for name in ("inspect", "yaml", "toml")}
+class Thing(msgspec.Struct):
+    size: int
+schema = msgspec.json.schema(Thing)  # runs msgspec.inspect
+info = msgspec.inspect.type_info(Thing)
+try:
+    msgspec.inspect.no_such_name
+    missing = "found"
+except AttributeError:
+    missing = "AttributeError"
+print(json.dumps({"idle": idle, "schema": schema["$defs"]["Thing"]["required"], "info": type(info).__name__,
+                  "inspect_ran": "__getattr__" not in vars(msgspec.inspect), "missing": missing,
+                  "yaml": callable(msgspec.yaml.encode), "same": msgspec.inspect is sys.modules["msgspec.inspect"]}))
+""")
+    assert found == {"idle": {"inspect": True, "yaml": True, "toml": True}, "schema": ["size"], "info": "StructType",
+                     "inspect_ran": True, "missing": "AttributeError", "yaml": True, "same": True}
