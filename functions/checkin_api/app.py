@@ -6,13 +6,14 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 
 from aws_lambda_powertools import Logger
 
-from guestlist import checkin, door
+from guestlist import checkin
 from guestlist.access import Access, Action, authorise
 from guestlist.api import HttpResolver, caller_scope, install_error_handlers, json_response
 from guestlist.clock import now_iso
 from guestlist.codes import Code
 from guestlist.edge import Edge, given
 from guestlist.errors import InvalidRequest
+from guestlist.lean_imports import on_first_use
 from guestlist.observability import MetricUnit, new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.checkin import (
@@ -30,6 +31,9 @@ from guestlist.schemas.checkin import (
     Stats,
 )
 from guestlist.schemas.limits import ErrorBody
+
+# the door's read models (search, counters, recent scans): only those routes need them (cold start, DESIGN.md s9)
+door = on_first_use("guestlist.door")
 
 logger = Logger()
 metrics = new_metrics()

@@ -10,10 +10,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from public_registration import router as public_registration_router
 
-from guestlist import guest, unsubscribe
+from guestlist import guest
 from guestlist.api import SECURITY_HEADERS, HttpResolver, install_error_handlers, json_response
 from guestlist.edge import Edge
 from guestlist.errors import GuestlistError, NotFound
+from guestlist.lean_imports import on_first_use
 from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.guest import (
@@ -28,6 +29,9 @@ from guestlist.schemas.guest import (
     PageQuery,
     Unsubscribed,
 )
+
+# the unsubscribe page's texts and token rules: only its two routes need them (cold start, DESIGN.md s9)
+unsubscribe = on_first_use("guestlist.unsubscribe")
 
 logger = Logger()
 metrics = new_metrics()

@@ -16,12 +16,12 @@ from guestlist.models.base import contact_pk
 from guestlist.schemas.bookings import Booking, OrganiserBookingIn, Unregistered
 
 if TYPE_CHECKING:
-    from guestlist.contacts import GuestState
+    from guestlist.guest_state import GuestState
     from guestlist.models import EventModel
 
-# the booking rules and the contacts' storage: imported by the first booking request
+# the booking rules and the guest state read: imported by the first booking request
 bookings = on_first_use("guestlist.bookings")
-contacts = on_first_use("guestlist.contacts")
+guest_state = on_first_use("guestlist.guest_state")
 
 router = Router()
 edge = Edge(router, tag="bookings")
@@ -29,7 +29,7 @@ edge = Edge(router, tag="bookings")
 
 def _guest(event_id: str, identifier: str) -> tuple[EventModel, GuestState]:
     event = organiser_event(router, event_id)
-    state = contacts.load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
+    state = guest_state.load_state_by_pk(contact_pk(event_id, normalise_identifier(identifier)))
     if state is None:
         raise NotFound(Code.CONTACT_NOT_FOUND, "no contact with this identifier in this event")
     return event, state

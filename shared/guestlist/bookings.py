@@ -20,8 +20,8 @@ from . import storage
 from .booking_policy import ACTIVE, booking_limit, cancellation_deltas, may_book_more, promotes_on_cancel
 from .clock import now_iso
 from .codes import Code
-from .contacts import GuestState, load_state_by_pk
 from .errors import Conflict, Forbidden, NotFound
+from .guest_state import GuestState, load_state_by_pk
 from .models import (
     BOOKING_SK_PREFIX,
     CONTACT_SK,

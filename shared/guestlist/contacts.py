@@ -16,17 +16,16 @@ import msgspec
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
-from . import aws, storage
+from . import aws
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest, MalformedRequest, NotFound
 from .events import get_event
 from .fields import PROFILE_FIELDS, clean_profile, normalise_identifier
+from .guest_state import GuestState, load_state_by_pk
 from .lean_imports import on_first_use
 from .models import (
-    BOOKING_SK_PREFIX,
     CONTACT_SK,
-    BookingModel,
     Cause,
     ContactModel,
     EventModel,
@@ -44,13 +43,6 @@ from .tokens import digest, link_token, looks_like_token, open_cursor, sign_curs
 accounts = on_first_use("guestlist.accounts")
 
 T = TypeVar("T")
-
-
-class GuestState(msgspec.Struct):
-    """A contact with its bookings: everything one Query of its partition returns."""
-
-    contact: ContactModel
-    bookings: list[BookingModel] = msgspec.field(default_factory=list)
 
 
 # ------------------------------------------------------------------ links
@@ -114,27 +106,6 @@ def rotate_link(event_id: str, identifier: str, cause: Cause) -> ContactModel:
 
 
 # ------------------------------------------------------------------ reads
-
-def load_state_by_pk(pk: str) -> GuestState | None:
-    """The contact and its bookings in one strongly consistent Query of their partition."""
-    contact, bookings = None, []
-    last_key = None
-    while True:
-        page = storage.query_page(ContactModel, pk, consistent_read=True, exclusive_start_key=last_key)
-        for raw in page.get("Items", []):
-            sk = raw["sk"]["S"]
-            if sk == CONTACT_SK:
-                contact = ContactModel.from_raw_data(raw)
-            elif sk.startswith(BOOKING_SK_PREFIX):
-                bookings.append(BookingModel.from_raw_data(raw))
-        last_key = page.get("LastEvaluatedKey")
-        if not last_key:
-            break
-    if contact is None:
-        return None
-    bookings.sort(key=lambda b: b.created_at)
-    return GuestState(contact, bookings)
-
 
 def get_contact(event_id: str, identifier: str) -> ContactModel:
     try:

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .checkin import COUNTER_SHARDS, SCAN_SHARDS
 from .codes import Code
-from .contacts import load_state_by_pk
 from .errors import InvalidRequest
+from .guest_state import load_state_by_pk
 from .models import CheckinCounterModel, ContactModel, GroupCounterModel, ScanModel
 from .settings import get_settings
 

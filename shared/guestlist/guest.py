@@ -13,9 +13,10 @@ from . import forms
 from .booking_policy import ACTIVE, booking_limit, may_book_more
 from .clock import now_iso
 from .codes import Code
-from .contacts import GuestState, contact_json, personal_link, record_visit, resolve_link
+from .contacts import contact_json, personal_link, record_visit, resolve_link
 from .errors import Conflict
 from .events import event_form, event_texts, get_event, online_of, organiser_of
+from .guest_state import GuestState
 from .models import EventModel, plain
 from .status import Status
 

@@ -102,8 +102,9 @@ def compose_for(entry: HistoryEntry, kind: str):
     # cold start: the history function imports this module; these (and boto3, through contacts)
     # load with the first message it composes
     from .bookings import ticket_for
-    from .contacts import load_state_by_pk, personal_link
+    from .contacts import personal_link
     from .events import event_json, get_event_cached
+    from .guest_state import load_state_by_pk
 
     state = load_state_by_pk(entry.pk)
     if state is None:

@@ -21,11 +21,12 @@ from . import forms, storage
 from .bookings import group_seat
 from .clock import now_iso
 from .codes import Code
-from .contacts import _new_contact, load_state_by_pk, personal_link
+from .contacts import _new_contact, personal_link
 from .errors import InvalidRequest, NotFound, TooManyRequests
 from .events import event_form, event_json, get_event, public_group
 from .fields import PROFILE_FIELDS, normalise_email, normalise_identifier
 from .guest import guest_event
+from .guest_state import load_state_by_pk
 from .models import BOOKING_SK_PREFIX, BookingModel, Cause, ContactModel, EventModel, RateLimitModel, contact_pk
 from .retry import CONDITION_FAILED, cancellation_codes, condition_failed, retrying
 from .secret import link_secret
