@@ -84,9 +84,12 @@ for path in {[str(app) for app in apps]!r}:
     spec.loader.exec_module(module)
     sys.path.pop(0)
     loaded[path.split("/")[-2]] = callable(getattr(module, "lambda_handler", None))
-print(json.dumps({{"loaded": loaded, "appsync": "aws_lambda_powertools.event_handler.appsync" in sys.modules}}))
+lean = [sys.modules[name] for name in ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")]
+print(json.dumps({{"loaded": loaded, "appsync": "aws_lambda_powertools.event_handler.appsync" in sys.modules,
+                  "parsed": ["__all__" in vars(package) for package in lean]}}))
 """)
-    assert found == {"loaded": {app.parent.name: True for app in apps}, "appsync": False}
+    # no handler asks a name outside KNOWN_EXPORTS (which would parse the `__init__`, setting `__all__`)
+    assert found == {"loaded": {app.parent.name: True for app in apps}, "appsync": False, "parsed": [False, False]}
 
 
 def test_on_first_use_imports_when_a_name_is_used_and_writes_reach_the_module():
@@ -129,3 +132,42 @@ print(json.dumps({"idle": idle, "schema": schema["$defs"]["Thing"]["required"], 
 """)
     assert found == {"idle": {"inspect": True, "yaml": True, "toml": True}, "schema": ["size"], "info": "StructType",
                      "inspect_ran": True, "missing": "AttributeError", "yaml": True, "same": True}
+
+
+def test_the_known_exports_agree_with_the_installed_packages():
+    """KNOWN_EXPORTS spares parsing an `__init__`: each entry must be what that `__init__` says, and every name
+    that is also its submodule's name (bound at registration) must be in it."""
+    import importlib.util
+
+    from guestlist.lean_imports import KNOWN_EXPORTS, LEAN_PACKAGES, _reexports
+
+    assert set(KNOWN_EXPORTS) <= set(LEAN_PACKAGES)
+    for package, known in KNOWN_EXPORTS.items():
+        found = _reexports(package, Path(importlib.util.find_spec(package).origin).read_bytes())
+        assert found is not None, f"{package}'s __init__ no longer only re-exports"
+        exports, _public = found
+        for name, submodule in known.items():
+            if submodule is None:
+                assert name not in exports and importlib.util.find_spec(f"{package}.{name}") is not None, name
+            else:
+                assert exports.get(name) == (f"{package}.{submodule}", name), name
+        shadowing = {name for name, (submodule, _) in exports.items() if submodule == f"{package}.{name}"}
+        assert shadowing <= {name for name, submodule in known.items() if submodule}, shadowing
+
+
+def test_with_known_names_an_init_doing_more_runs_when_another_name_is_asked(tmp_path):
+    package = tmp_path / "busy_known"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .part import VALUE\nSIDE_EFFECT = VALUE + 1\n")
+    (package / "part.py").write_text("VALUE = 41\n")
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(tmp_path)!r})
+from guestlist.lean_imports import lean_package
+lean_package("busy_known", {{"VALUE": "part"}})
+import busy_known
+value = busy_known.VALUE
+ran_before = "SIDE_EFFECT" in vars(busy_known)
+print(json.dumps({{"value": value, "ran_before": ran_before, "side_effect": busy_known.SIDE_EFFECT}}))
+"""
+    assert fresh(code) == {"value": 41, "ran_before": False, "side_effect": 42}
