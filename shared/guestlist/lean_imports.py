@@ -109,9 +109,9 @@ def lean_package(package: str, known: dict[str, str | None] | None = None) -> No
         return True
 
     def __getattr__(name: str):
-        if name not in exports and name not in submodules and not parsed:
-            if not _parse() or name in vars(module):  # the `__init__` ran, or the name is `__all__`
-                return getattr(module, name)
+        unknown = name not in exports and name not in submodules and not parsed
+        if unknown and (not _parse() or name in vars(module)):  # the `__init__` ran, or the name is `__all__`
+            return getattr(module, name)
         try:
             submodule, attribute = exports[name]
         except KeyError:
