@@ -50,18 +50,21 @@ print(json.dumps({"same": sys.modules["aws_lambda_powertools.event_handler"] is 
     assert found == {"same": True, "has_names": True}
 
 
-def test_an_init_doing_more_than_reexporting_is_imported_normally(tmp_path):
-    package = tmp_path / "busy_pkg"
+def _busy_package(tmp_path: Path, name: str) -> str:
+    """A package whose `__init__` re-exports VALUE (41) from `part` and also computes SIDE_EFFECT (42);
+    the start of a fresh interpreter's code that finds it."""
+    package = tmp_path / name
     package.mkdir()
     (package / "__init__.py").write_text("from .part import VALUE\nSIDE_EFFECT = VALUE + 1\n")
     (package / "part.py").write_text("VALUE = 41\n")
-    code = f"""
-import json, sys
-sys.path.insert(0, {str(tmp_path)!r})
-from guestlist.lean_imports import lean_package
+    return f"import json, sys\nsys.path.insert(0, {str(tmp_path)!r})\nfrom guestlist.lean_imports import lean_package\n"
+
+
+def test_an_init_doing_more_than_reexporting_is_imported_normally(tmp_path):
+    code = _busy_package(tmp_path, "busy_pkg") + """
 lean_package("busy_pkg")
 import busy_pkg
-print(json.dumps({{"side_effect": busy_pkg.SIDE_EFFECT}}))
+print(json.dumps({"side_effect": busy_pkg.SIDE_EFFECT}))
 """
     assert fresh(code) == {"side_effect": 42}
 
@@ -156,18 +159,11 @@ def test_the_known_exports_agree_with_the_installed_packages():
 
 
 def test_with_known_names_an_init_doing_more_runs_when_another_name_is_asked(tmp_path):
-    package = tmp_path / "busy_known"
-    package.mkdir()
-    (package / "__init__.py").write_text("from .part import VALUE\nSIDE_EFFECT = VALUE + 1\n")
-    (package / "part.py").write_text("VALUE = 41\n")
-    code = f"""
-import json, sys
-sys.path.insert(0, {str(tmp_path)!r})
-from guestlist.lean_imports import lean_package
-lean_package("busy_known", {{"VALUE": "part"}})
+    code = _busy_package(tmp_path, "busy_known") + """
+lean_package("busy_known", {"VALUE": "part"})
 import busy_known
 value = busy_known.VALUE
 ran_before = "SIDE_EFFECT" in vars(busy_known)
-print(json.dumps({{"value": value, "ran_before": ran_before, "side_effect": busy_known.SIDE_EFFECT}}))
+print(json.dumps({"value": value, "ran_before": ran_before, "side_effect": busy_known.SIDE_EFFECT}))
 """
     assert fresh(code) == {"value": 41, "ran_before": False, "side_effect": 42}
