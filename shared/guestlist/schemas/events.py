@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .limits import DateTime, EventId, Language, Name, RequiredName, Text
+from .forms import Form, FormField, LocalName, LocalText, Organiser, RequiredLocalName, Url
+from .limits import DateTime, EventId, Language, RequiredName
 
 Capacity = Annotated[int, Meta(ge=0, le=1_000_000, description="Seats; null = unlimited.")]
 Timezone = Annotated[str, Meta(max_length=64, description="IANA name, e.g. Europe/Zurich")]
 Country = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166 alpha-2, for phone numbers without a prefix")]
 Languages = Annotated[list[Language], Meta(min_length=1, max_length=4)]
 MaxBookings = Annotated[int, Meta(ge=1, le=100)]
-Url = Annotated[str, Meta(max_length=2_000, pattern="^https?://[^\\s]+$", description="An http(s) URL")]
 HttpsUrl = Annotated[str, Meta(max_length=2_000, pattern="^https://[^\\s]+$", description="An https URL")]
-Email = Annotated[str, Meta(max_length=254, pattern="^[^@\\s]+@[^@\\s]+$")]
-FieldId = Annotated[str, Meta(pattern="^[a-z][a-z0-9_]{0,63}$", description="A predefined identifier or a snake_case id")]
-FieldType = Literal["text", "textarea", "email", "phone", "select", "multiselect", "checkbox", "date", "number"]
-
-# A text shown to guests: one string for every language, or {lang: text}.
-LocalName = Name | Annotated[dict[Language, Name], Meta(min_length=1)]
-LocalText = Text | Annotated[dict[Language, Text], Meta(min_length=1)]
-LocalHelp = Annotated[str, Meta(max_length=1_000)] | Annotated[dict[Language, Annotated[str, Meta(max_length=1_000)]], Meta(min_length=1)]
-RequiredLocalName = RequiredName | Annotated[dict[Language, RequiredName], Meta(min_length=1)]
-
-
-class FormOption(Struct, forbid_unknown_fields=True):
-    value: Annotated[str, Meta(min_length=1, max_length=200)]
-    label: LocalName | UnsetType = UNSET
-
-
-class FormField(Struct, forbid_unknown_fields=True):
-    """One question of the registration form; a predefined id may leave out its label."""
-
-    id: FieldId
-    type: FieldType = "text"
-    label: LocalName | UnsetType = UNSET
-    required: bool = False
-    options: Annotated[list[FormOption], Meta(max_length=200)] | UnsetType = UNSET
-    max_length: Annotated[int, Meta(ge=1, le=2_000)] | UnsetType = UNSET
-    help: LocalHelp | UnsetType = UNSET
-
-
-Form = Annotated[list[FormField], Meta(max_length=100)]
 
 
 class PermissionGroup(Struct, forbid_unknown_fields=True):
@@ -56,12 +27,6 @@ class PermissionGroup(Struct, forbid_unknown_fields=True):
 
 # A bare name (how events were declared before groups had settings) is a closed group without a cap.
 PermissionGroups = Annotated[list[PermissionGroup | RequiredName], Meta(max_length=50)]
-
-
-class Organiser(Struct, forbid_unknown_fields=True):
-    name: Name | None = None
-    email: Email | None = None
-    url: Url | None = None
 
 
 class Online(Struct, forbid_unknown_fields=True):

@@ -8,7 +8,7 @@ from msgspec import Meta, Struct
 
 from .bookings import Booking
 from .contacts import Contact, ContactStatus
-from .events import FormField, Organiser
+from .forms import FormField, Organiser
 from .limits import Answers, Name
 
 # What a guest may send in one booking: form answers and pre-fill fields, bounded so that the
