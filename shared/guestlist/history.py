@@ -21,6 +21,7 @@ import msgspec
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from . import storage
+from .clock import utcnow
 from .codes import Code
 from .errors import GuestlistError
 from .models import CONTACT_SK, GroupCounterModel, GroupMoveModel, HistoryModel
@@ -28,6 +29,7 @@ from .retry import condition_failed, retrying
 
 DELETED = "deleted"
 _EXPECTED = ("registered", "attended")  # a guest the door expects: a confirmed booking, checked in or not
+MARKER_DAYS = 7  # how long a group-move marker is kept (the table's TTL deletes it later)
 _COUNTERS_PER_WRITE = 99  # a transaction holds 100 items: the one whose condition makes it idempotent, and counters
 
 
@@ -189,7 +191,10 @@ def _parts(deltas: dict[str, tuple[int, int]]) -> list[list[tuple[str, tuple[int
 
 
 def _marker(pk: str, sk: str, event_id: str, part: int) -> GroupMoveModel:
-    return GroupMoveModel(pk=f"GROUPMOVE#{pk}", sk=f"{sk}#{part}" if part else sk, event_id=event_id)
+    """Kept MARKER_DAYS: a record can only be delivered again while the stream holds it (24 hours; `admin dlq
+    redrive` re-reads it from the stream too), so the markers do not pile up for the life of the table."""
+    return GroupMoveModel(pk=f"GROUPMOVE#{pk}", sk=f"{sk}#{part}" if part else sk, event_id=event_id,
+                          expires_at=int(utcnow().timestamp()) + MARKER_DAYS * 86_400)
 
 
 def _write_once(key: HistoryModel | GroupMoveModel, event_id: str, updates: list[tuple[str, tuple[int, int]]], *,

@@ -50,6 +50,8 @@ class GroupMoveModel(Model):
     pk = UnicodeAttribute(hash_key=True)  # GROUPMOVE#{contact pk}
     sk = UnicodeAttribute(range_key=True)  # {updated_at}#{version:010d}, then #{part} for a write's 2nd, 3rd... part
     event_id = UnicodeAttribute()
+    # epoch seconds; the table's TTL deletes it after that (only a replay within the stream's 24 hours needs it)
+    expires_at = NumberAttribute(null=True)
 
 
 class GuestMailModel(Model):

@@ -275,3 +275,27 @@ def test_a_reimport_into_another_group_counts_the_registered_guest_there_and_no_
     assert deliver(stack, stream_records(stack, event_id)) == []
     assert _by_group(stack, key, event_id) == {"early": {"expected": 1, "checked_in": 0},
                                                "vip": {"expected": 1, "checked_in": 0}}
+
+
+def test_group_move_markers_expire_after_the_stream_could_deliver_them_again(stack, organiser):
+    """A marker only guards against replays, which the stream bounds to 24 hours: it carries the table's TTL
+    attribute (a week on), so markers do not pile up; history entries carry none."""
+    import time
+
+    from guestlist.history import MARKER_DAYS
+    from guestlist.models import GroupMoveModel, HistoryModel
+
+    event_id = new_event(stack, organiser)
+    identifier, _, _ = booked_guest(stack, organiser, event_id, groups=["a"])
+    assert deliver(stack, stream_records(stack, event_id)) == []
+    before = time.time()
+    _contact_call(stack, organiser, "PATCH", event_id, identifier, body={"groups": ["b"]})
+    assert deliver(stack, stream_records(stack, event_id)) == []
+    items = list(GroupMoveModel.scan())  # the history table holds both: tell them by key
+    markers = [m for m in items if m.event_id == event_id and m.pk.startswith("GROUPMOVE#")]
+    assert markers, "the group change wrote no marker"
+    week = MARKER_DAYS * 86_400
+    assert all(before + week - 5 <= m.expires_at <= time.time() + week + 5 for m in markers)
+    assert MARKER_DAYS >= 2  # longer than the stream keeps a record (24 hours)
+    entries = [e for e in HistoryModel.scan() if e.event_id == event_id and e.pk.startswith("C#")]  # status history
+    assert entries and all("expires_at" not in e.attribute_values for e in entries)
