@@ -99,8 +99,8 @@ def settle(entry: HistoryEntry, state: str, *, channel: str | None = None, messa
 
 def compose_for(entry: HistoryEntry, kind: str):
     """The message from the contact's current state (its current link, its confirmed booking's ticket)."""
-    # cold start: the history function imports this module; these (and boto3, through contacts)
-    # load with the first message it composes
+    # cold start: the history function imports this module; these (the contacts' and events' rules
+    # and the booking models) load with the first message it composes
     from .bookings import ticket_for
     from .contacts import personal_link
     from .events import event_json, get_event_cached
