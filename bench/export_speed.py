@@ -145,7 +145,7 @@ def main() -> None:
         from guestlist.settings import get_settings
 
         shards = get_settings().event_shards
-        from guestlist.events import create_event
+        from guestlist.event_changes import create_event
 
         event, _warnings = create_event("ws-bench", {"name": "Bench gala", "languages": ["de", "fr", "it", "en"]})
         print(f"export of N contacts to xlsx vs floor (same Query pages + openpyxl write-only of the same cells), "

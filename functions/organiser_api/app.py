@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 accounts = on_first_use("guestlist.accounts")
 contacts = on_first_use("guestlist.contacts")
 events = on_first_use("guestlist.events")
+event_changes = on_first_use("guestlist.event_changes")
 keys = on_first_use("guestlist.keys")
 history = on_first_use("guestlist.history")
 imports = on_first_use("guestlist.imports")
@@ -75,13 +76,13 @@ def _event(event_id: str):
 @edge.post("/events", body=EventCreate, status=201, response=Event, errors=(409,), summary="Create an event",
            description="A new event gets the default form (firstname, lastname, email, organization) unless it sends one.")
 def create_event(body: EventCreate):
-    event, warnings = events.create_event(_workspace(), given(body))
+    event, warnings = event_changes.create_event(_workspace(), given(body))
     return events.event_json(event, warnings)
 
 
 @edge.get("/events", response=EventList, summary="The workspace's events")
 def list_events():
-    return {"events": events.list_events(_workspace())}
+    return {"events": event_changes.list_events(_workspace())}
 
 
 @edge.get("/events/<event_id>", response=Event, summary="One event")
@@ -94,7 +95,7 @@ def get_event(event_id: str):
             description="Absent fields stay; null clears an optional field; `form` is replaced whole. "
                         "`warnings` lists custom form fields labelled like a predefined field.")
 def patch_event(event_id: str, body: EventPatch):
-    event, warnings = events.update_event(event_id, _workspace(), given(body))
+    event, warnings = event_changes.update_event(event_id, _workspace(), given(body))
     return events.event_json(event, warnings)
 
 

@@ -29,8 +29,8 @@ PATH_MAX = 256  # characters of a path parameter: identifiers are at most 256 (s
 DEPTH_MAX = 32
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-_PARAM = re.compile(r"<(\w+)>")
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Patterns stay strings, compiled by `re`'s cache on first use: a cold start compiles none (DESIGN.md s9).
+_TOKENS = rb'"(?:[^"\\]|\\.)*"|[\[\]{}]'
 
 
 class Contract(msgspec.Struct, frozen=True):
@@ -94,7 +94,7 @@ class Edge:
               summary: str = "", description: str = "", auth: bool | None = None, form: bool = False,
               responses: dict[int, Any] | None = None, also: tuple[str, ...] = (), max_bytes: int = BODY_MAX_BYTES,
               html_errors: tuple[int, ...] = ()) -> Callable:
-        contract = Contract(method=method, path=_PARAM.sub(r"{\1}", path), summary=summary, description=description,
+        contract = Contract(method=method, path=path.replace("<", "{").replace(">", "}"), summary=summary, description=description,
                             body=body, query=query, status=status, response=response, content_type=content_type,
                             errors=tuple(errors), auth=self.auth if auth is None else auth, form=form, tag=self.tag,
                             responses=dict(responses or {}), also=tuple(also), max_bytes=max_bytes,
@@ -224,7 +224,7 @@ def _storable(value: Any, path: str = "") -> Any:
     return value
 
 
-_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+_STEP = r"\.(\w+)|\[(\d+)\]"
 
 
 def _name_keys(message: str, document: Any, schema: Any, *, strict: bool) -> str:
@@ -232,12 +232,12 @@ def _name_keys(message: str, document: Any, schema: Any, *, strict: bool) -> str
 
     The dict on the path is narrowed to one key at a time until the same error comes back.
     """
-    at = _AT.search(message)
+    at = re.search(_AT, message)
     if not at or "[...]" not in at.group("path"):
         return message
     path = at.group("path")
     prefix, _, rest = path.partition("[...]")
-    steps = [(m.group(1), m.group(2)) for m in _STEP.finditer(prefix)]
+    steps = [(m.group(1), m.group(2)) for m in re.finditer(_STEP, prefix)]
     node = document
     try:
         for name, index in steps:
@@ -273,7 +273,7 @@ def _too_deep(raw: bytes) -> bool:
     if raw.count(b"[") + raw.count(b"{") <= DEPTH_MAX:
         return False
     depth = 0
-    for match in _TOKENS.finditer(raw):
+    for match in re.finditer(_TOKENS, raw):
         token = match.group()
         if token in (b"[", b"{"):
             depth += 1
@@ -284,16 +284,16 @@ def _too_deep(raw: bytes) -> bool:
     return False
 
 
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`")
+_AT = r" - at `\$(?P<path>[^`]*)`$"
+_NAMED = r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]*)`"
 
 
 def _invalid(message: str, where: str) -> Exception:
     """msgspec's message -> our code, naming the field the way a client spells it."""
-    at = _AT.search(message)
+    at = re.search(_AT, message)
     path = at.group("path").lstrip(".") if at else ""
     reason = message[: at.start()] if at else message
-    named = _NAMED.match(reason)
+    named = re.match(_NAMED, reason)
     if named:
         path = f"{path}.{named.group('name')}" if path else named.group("name")
     if not path and reason.startswith("Expected `object`"):

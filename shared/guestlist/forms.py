@@ -32,7 +32,7 @@ _TEXT_TYPES = ("text", "textarea", "select", "date")
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 2000, "email": 254, "phone": 40}
 ANSWER_MAX = 2000
 FORM_JSON_MAX = 100_000
-_CUSTOM_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_CUSTOM_ID = r"^[a-z][a-z0-9_]{0,63}$"  # compiled on first use (re's cache): cold start
 _TRUE = frozenset({"on", "true", "1", "yes"})
 _FALSE = frozenset({"off", "false", "0", "no"})
 
@@ -104,7 +104,7 @@ def normalise_form(form: Any) -> tuple[list[dict], list[dict]]:
         if field_id in SYSTEM_FIELDS:
             raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': {field_id!r} is set by the organiser or the import, not by a form",
                                  {"field": f"{where}.id"})
-        if not _CUSTOM_ID.match(field_id):
+        if not re.match(_CUSTOM_ID, field_id):
             raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': a predefined identifier or a snake_case id", {"field": f"{where}.id"})
         if field_id in seen:
             raise InvalidRequest(Code.INVALID_FORM, f"field '{where}.id': {field_id!r} appears twice", {"field": f"{where}.id"})

@@ -72,7 +72,7 @@ def _http_status(exc: BaseException) -> int:
     return 0
 
 
-_REASONS_IN_MESSAGE = re.compile(r"\[([A-Za-z, ]*)\]\s*$")
+_REASONS_IN_MESSAGE = r"\[([A-Za-z, ]*)\]\s*$"  # compiled on first use (re's cache): cold start
 
 
 def cancellation_codes(exc: BaseException) -> list[str | None]:
@@ -90,7 +90,7 @@ def cancellation_codes(exc: BaseException) -> list[str | None]:
     response = getattr(exc, "response", None) or getattr(getattr(exc, "cause", None), "response", None) or {}
     if response.get("CancellationReasons"):
         return [r.get("Code") if r and r.get("Code") not in (None, "None") else None for r in response["CancellationReasons"]]
-    match = _REASONS_IN_MESSAGE.search(str(response.get("Error", {}).get("Message") or ""))
+    match = re.search(_REASONS_IN_MESSAGE, str(response.get("Error", {}).get("Message") or ""))
     if match:
         return [None if c.strip() in ("None", "") else c.strip() for c in match.group(1).split(",")]
     return []

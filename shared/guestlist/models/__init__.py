@@ -31,11 +31,12 @@ if TYPE_CHECKING:
         ContactModel,
     )
     from .door import CheckinCounterModel, CheckinNonceModel, ScanModel
-    from .events import EventModel, GroupSeatModel, WorkspaceEventModel
+    from .events import EventModel, GroupSeatModel
     from .exports import ExportJobModel
     from .history import GroupCounterModel, GroupMoveModel, GuestMailModel, HistoryModel
     from .imports import ChunkResultModel, EventImportModel, ImportJobModel
     from .rate_limits import RateLimitModel
+    from .workspace_events import WorkspaceEventModel
 
 # name -> the submodule that declares it
 _SUBMODULE = {
@@ -43,7 +44,7 @@ _SUBMODULE = {
     # the contacts table: every API and worker that reads or writes guests
     "ByLinkIndex": "contacts", "ByTicketIndex": "contacts", "ByEventIndex": "contacts", "ByWaitlistIndex": "contacts",
     "Cause": "contacts", "ContactModel": "contacts", "BookingModel": "contacts",
-    "EventModel": "events", "GroupSeatModel": "events", "WorkspaceEventModel": "events",
+    "EventModel": "events", "GroupSeatModel": "events", "WorkspaceEventModel": "workspace_events",
     "AccountModel": "accounts", "GroupModel": "accounts",
     # the authorizer's
     "KeyModel": "access", "EventKeyModel": "access", "WorkspaceModel": "access", "WorkspaceKeyModel": "access",

@@ -1,4 +1,4 @@
-"""Events, their permission groups' seat counters and the workspace's listing of them (events table)."""
+"""Events and their permission groups' seat counters (events table): what booking and every read of an event need."""
 
 from __future__ import annotations
 
@@ -57,14 +57,3 @@ class GroupSeatModel(Model):
     sk = UnicodeAttribute(range_key=True)  # GROUPSEAT#{name}
     confirmed = NumberAttribute(default=0)
     capacity = NumberAttribute(null=True)
-
-
-class WorkspaceEventModel(Model):
-    """Index item: the events of a workspace, for listing without a scan."""
-
-    Meta = _meta("events_table")
-
-    pk = UnicodeAttribute(hash_key=True)  # WS#{workspace_id}
-    sk = UnicodeAttribute(range_key=True)  # EVENT#{event_id}
-    event_id = UnicodeAttribute()
-    name = UnicodeAttribute()

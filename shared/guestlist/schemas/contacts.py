@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from .contact import Contact, ContactStatus
 from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, EmailAddress, Identifier, Limit, Name, RequiredName
 
-ContactStatus = Literal["open", "accessed", "registered", "unregistered", "waitlisted", "attended"]
 Groups = Annotated[list[RequiredName], Meta(max_length=100, description="Contact groups (names).")]
 
 
@@ -53,33 +53,6 @@ class ContactsQuery(Struct, forbid_unknown_fields=True):
     permission_group: Name | None = None
     cursor: Cursor | None = None
     limit: Limit = 100
-
-
-class Contact(Struct):
-    identifier: str
-    event_id: str
-    status: ContactStatus
-    custom: dict[str, Any]
-    groups: list[str]
-    created_at: str
-    updated_at: str
-    personal_link: str | UnsetType = UNSET
-    title: str | UnsetType = UNSET
-    function: str | UnsetType = UNSET
-    firstname: str | UnsetType = UNSET
-    lastname: str | UnsetType = UNSET
-    organization: str | UnsetType = UNSET
-    phone_mobile: str | UnsetType = UNSET
-    image: str | UnsetType = UNSET
-    job_title: str | UnsetType = UNSET
-    badge_info: str | UnsetType = UNSET
-    email: str | UnsetType = UNSET
-    street: str | UnsetType = UNSET
-    zip: str | UnsetType = UNSET
-    city: str | UnsetType = UNSET
-    language: str | UnsetType = UNSET
-    account_manager: str | UnsetType = UNSET
-    permission_group: str | UnsetType = UNSET
 
 
 class ContactsPage(Struct):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from msgspec import Meta, Struct
 
 from .bookings import Booking
-from .contacts import Contact, ContactStatus
+from .contact import Contact, ContactStatus
 from .forms import FormField, Organiser
 from .limits import Answers, Name
 
