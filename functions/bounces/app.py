@@ -4,6 +4,10 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 
 # isort: split
 
+import botocore.httpsession  # noqa: F401  (then botocore and its HTTP layer, at the top of the stack: see lean_imports)
+
+# isort: split
+
 import json
 
 from aws_lambda_powertools import Logger

@@ -4,6 +4,10 @@ import guestlist.lean_imports  # noqa: F401  (first: Powertools packages load le
 
 # isort: split
 
+import pynamodb.models  # noqa: F401  (then botocore and PynamoDB, at the top of the stack: see lean_imports)
+
+# isort: split
+
 import json
 import time
 

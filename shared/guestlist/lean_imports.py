@@ -10,6 +10,17 @@ Both `__init__`s only re-export names from their submodules. So, imported first 
 and behaves as before. A package whose `__init__` does anything else, or that is already imported,
 is left to the normal import.
 
+Import depth: each handler imports botocore (with PynamoDB where it uses it at import) right after this
+module, at the top of the stack, not from inside our modules. CPython 3.11 keeps Python frames in 16 KB
+chunks and unmaps a chunk as soon as the stack shrinks below it; botocore's import compiles urllib3's
+regular expressions (the recursive, pure-Python `re` compiler), and run ten imports deep it crossed a chunk
+boundary back and forth: 1,583 mmap/munmap pairs in the guest function's cold start (history 841, exporter
+694), ~12 ms of kernel time and page faults that `import boto3` alone does not pay. Imported first, 13-38
+in all. Where a boundary falls depends on the exact depth (Lambda's bootstrap calls us a few frames deeper
+than the bench), so the module each handler imports first was chosen by measuring: PynamoDB's models where
+the handler loads them at import, else `botocore.httpsession`; tests/unit/test_lean_imports.py counts the
+unmapped chunks (strace) so that a change which brings the churn back fails.
+
 msgspec's `__init__` imports `inspect`, `yaml` and `toml` beside the codecs: pure-Python modules (~7 M
 instructions, about 1% of `import boto3`) that only the OpenAPI document (`msgspec.inspect`) or nothing
 here uses. They are registered to run on first use (`lazy_submodule`).

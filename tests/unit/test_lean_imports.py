@@ -4,9 +4,15 @@ Run in fresh interpreters (as a Lambda container starts): the test process itsel
 imported the full packages, where lean_package rightly does nothing.
 """
 
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from support.interpreter import fresh
+import pytest
+
+from support.interpreter import HANDLER_ENV, fresh
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -167,3 +173,19 @@ ran_before = "SIDE_EFFECT" in vars(busy_known)
 print(json.dumps({"value": value, "ran_before": ran_before, "side_effect": busy_known.SIDE_EFFECT}))
 """
     assert fresh(code) == {"value": 41, "ran_before": False, "side_effect": 42}
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="counts system calls with strace")
+@pytest.mark.parametrize("function", sorted(app.parent.name for app in (ROOT / "functions").glob("*/app.py")))
+def test_a_handlers_cold_start_does_not_map_and_unmap_stack_chunks_over_and_over(function):
+    """botocore imported at the top of the stack (see lean_imports, "Import depth"): loading a handler
+    in a fresh interpreter maps few 16 KB stack chunks. Deep under our modules it was up to 1,583."""
+    app = ROOT / "functions" / function / "app.py"
+    code = (f"import importlib.util, sys; sys.path.insert(0, {str(app.parent)!r}); "
+            f"spec = importlib.util.spec_from_file_location('app', {str(app)!r}); "
+            "spec.loader.exec_module(importlib.util.module_from_spec(spec))")
+    out = subprocess.run(["strace", "-f", "-e", "trace=munmap", sys.executable, "-c", code], env=HANDLER_ENV,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    chunks = len(re.findall(r"munmap\(0x[0-9a-f]+, 16384\)", out.stderr))
+    assert chunks <= 100, f"{function}: {chunks} stack chunks unmapped while loading"
