@@ -4,6 +4,12 @@ Each measurement is a fresh interpreter (as a new Lambda container), median of N
 interleaved so machine load hits both alike.
 
     .venv/bin/python -m bench.cold_start [--runs 15] [--lambda] [--root DIR] [--before DIR] [--clock cpu] [--only NAME]
+                                         [--env dev]
+
+--env layer (the default) measures with what deploys: the Lambda layer's pinned packages
+(shared/requirements.txt, installed once into .bench/layer) and an interpreter whose site-packages is
+empty, as in Lambda; the dev venv also holds the test and local-stack tools, and PynamoDB imports one of
+them (blinker, Flask's, 2.4 M instructions) when it finds it. --env dev measures in the dev venv.
 
 --lambda sets LAMBDA_TASK_ROOT as Lambda does, so the handlers build the real Powertools Tracer
 (X-Ray SDK, botocore patched); without it they get the no-op stand-in, as the local stack does.
@@ -23,6 +29,7 @@ import re
 import statistics
 import subprocess
 import sys
+import venv
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +39,21 @@ ENV = {"AWS_DEFAULT_REGION": "us-east-1", "CONTACTS_TABLE": "c", "EVENTS_TABLE":
 TIMER = "import time, importlib.util, sys; t = time.{clock}(); {body}; print(time.{clock}() - t)"
 CLOCKS = {"wall": "perf_counter", "cpu": "process_time", "instructions": ""}
 PREAMBLE = "import time, importlib.util, sys"
+BENCH = ROOT / ".bench"
+PYTHON = [sys.executable]  # the interpreter measured: the dev venv's, or (--env layer) one without site-packages
+
+
+def _layer() -> Path:
+    """The Lambda layer's packages at their pinned versions, and a bare interpreter (installed once)."""
+    requirements = (ROOT / "shared" / "requirements.txt").read_text()
+    layer, stamp = BENCH / "layer", BENCH / "layer.requirements"
+    if not stamp.exists() or stamp.read_text() != requirements:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(layer),
+                        "-r", str(ROOT / "shared" / "requirements.txt")], check=True)
+        venv.EnvBuilder(with_pip=False, clear=True).create(BENCH / "python")
+        stamp.write_text(requirements)
+    PYTHON[:] = [str(BENCH / "python" / "bin" / "python")]
+    return layer
 
 
 def _load(path: Path) -> str:
@@ -40,7 +62,7 @@ def _load(path: Path) -> str:
 
 
 def _instructions(code: str, env: dict) -> float:
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *PYTHON, "-c", code],
                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True, check=True)
     return float(re.search(r"Collected : (\d+)", out.stderr).group(1))
 
@@ -55,7 +77,7 @@ def _once(body: str, env: dict | None = None, clock: str = "wall") -> float:
         env = env or ENV
         return (_instructions(f"{PREAMBLE}; {body}", env) - _preamble(tuple(sorted(env.items())))) / 1e9
     code = TIMER.format(body=body, clock=CLOCKS[clock])
-    out = subprocess.run([sys.executable, "-c", code], env=env or ENV, capture_output=True, text=True, check=True)
+    out = subprocess.run([*PYTHON, "-c", code], env=env or ENV, capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -67,16 +89,23 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], metavar="FUNCTION", help="Measure these functions only.")
     parser.add_argument("--before", type=Path, help="Another checkout measured in the same run, interleaved (ratio in a last column).")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall clock (default) or CPU time.")
+    parser.add_argument("--env", choices=("layer", "dev"), default="layer",
+                        help="the Lambda layer's packages in a bare interpreter (default), or the dev venv")
     args = parser.parse_args()
     env = dict(ENV)
+    if args.env == "layer":
+        env["PYTHONPATH"] = str(_layer())
     if args.in_lambda:
         env.update({"LAMBDA_TASK_ROOT": "/var/task", "AWS_LAMBDA_FUNCTION_NAME": "bench", "POWERTOOLS_SERVICE_NAME": "guestlist"})
     roots = {"": args.root} | ({"before": args.before} if args.before else {})
-    envs = {label: dict(env, PYTHONPATH=str(root / "shared")) if root != ROOT else env  # ahead of the editable install's finder
+    layer = [env["PYTHONPATH"]] if args.env == "layer" else []
+    # a checkout's shared/ first: ahead of the layer, and of the dev venv's editable install of this one
+    envs = {label: dict(env, PYTHONPATH=":".join([str(root / "shared"), *layer])) if root != ROOT or layer else env
             for label, root in roots.items()}
     names = [h.parent.name for h in sorted((args.root / "functions").glob("*/app.py")) if not args.only or h.parent.name in args.only]
     samples: dict[tuple[str, str], list[float]] = {("boto3", ""): []}
-    for name in names:  # not counted: the first import of a checkout writes its bytecode caches
+    _once("import boto3", env, "wall")  # not counted: a first import writes the bytecode caches
+    for name in names:
         for label, root in roots.items():
             if (root / "functions" / name / "app.py").exists():
                 _once(_load(root / "functions" / name / "app.py"), envs[label], "wall")
