@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import storage
+from .bookings import promote_waitlist
 from .clock import now_iso
 from .codes import Code
 from .errors import Conflict, InvalidRequest
@@ -31,6 +32,7 @@ _EDITABLE = {
     "country", "capacity", "self_cancellation", "personal_link_only", "permission_groups",
     "max_bookings_per_contact", "waitlist_auto_promote", "form", "organiser", "privacy_url", "online",
 }
+
 
 def _clean(fields: dict, *, creating: bool) -> dict:
     unknown = set(fields) - _EDITABLE - ({"event_id"} if creating else set())
@@ -232,8 +234,6 @@ def update_event(event_id: str, workspace_id: str, fields: dict) -> tuple[EventM
     slip past it); group capacities move with the event in one transaction under the same rule
     for each group's confirmed bookings; when seats free up and the event promotes its waitlist,
     waitlisted bookings are confirmed at once, oldest first."""
-    from .bookings import promote_waitlist  # a cycle: bookings imports events (through contacts)
-
     fields = _clean(fields, creating=False)
     event = get_event(event_id, workspace_id)
     _check_whole(event, fields)
