@@ -13,7 +13,8 @@ from msgspec import Meta, Struct
 
 from guestlist.api import install_error_handlers
 from guestlist.edge import Edge, given
-from guestlist.schemas.limits import Answers, Limit, Name, RequiredName
+from guestlist.schemas.contacts import Limit
+from guestlist.schemas.limits import Answers, Name, RequiredName
 from support.events import http_event
 
 

@@ -7,8 +7,11 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .contact import Contact, ContactStatus
-from .limits import LIST_MAX, Answer, Answers, Cursor, DateTime, EmailAddress, Identifier, Limit, Name, RequiredName
+from .limits import LIST_MAX, Answer, Answers, DateTime, EmailAddress, Identifier, Name, RequiredName
 
+# the contact list's paging (its only list with a cursor)
+Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
+Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
 Groups = Annotated[list[RequiredName], Meta(max_length=100, description="Contact groups (names).")]
 
 

@@ -7,7 +7,9 @@ from typing import Annotated
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .forms import Form, FormField, LocalName, LocalText, Organiser, RequiredLocalName, Url
-from .limits import DateTime, EventId, Language, RequiredName
+from .limits import DateTime, Language, RequiredName
+
+EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
 
 Capacity = Annotated[int, Meta(ge=0, le=1_000_000, description="Seats; null = unlimited.")]
 Timezone = Annotated[str, Meta(max_length=64, description="IANA name, e.g. Europe/Zurich")]

@@ -23,7 +23,6 @@ RequiredName = Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
 Answer = Annotated[str, Meta(max_length=ANSWER_MAX)]
 Text = Annotated[str, Meta(max_length=TEXT_MAX)]
 Language = Annotated[str, Meta(pattern="^(de|fr|en|it)$", description="de, fr, en or it")]
-EventId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$", description="Lowercase letters, digits and '-', at most 63.")]
 # No `format: date-time` either: RFC 3339 checkers and Python's datetime.fromisoformat, which we read with, disagree
 # both ways (a space for the T, +0200, a lower-case z), so the description names the rule instead.
 DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time with a UTC offset, e.g. 2027-06-01T18:00:00+02:00, "
@@ -33,8 +32,6 @@ DateTime = Annotated[str, Meta(max_length=64, description="ISO-8601 date-time wi
 # domain without a dot), so the document would promise what we refuse or refuse what we accept.
 EmailAddress = Annotated[str, Meta(max_length=254, description="An email address, checked as email-validator does (no DNS "
                                    "lookup) and stored normalised; 422 `invalid_email` otherwise.")]
-Limit = Annotated[int, Meta(ge=1, le=500, description="Page size, 1 to 500.")]
-Cursor = Annotated[str, Meta(max_length=2_000, description="Opaque: the `cursor` of the previous page, bound to its query.")]
 
 # DynamoDB stores a number of magnitude 1e-130 to 9.99...e125, or 0, with 38 digits at most: an answer outside
 # is refused, never rounded (a stored item must stay storable). The bounds are JSON Schema's; msgspec cannot
