@@ -26,12 +26,12 @@ from guestlist.models.base import contact_pk
 from guestlist.observability import new_metrics, new_tracer
 from guestlist.retry import lambda_deadline
 from guestlist.schemas.accounts import Account, AccountCreate, AccountList, AccountsQuery
+from guestlist.schemas.contact import Contact
 from guestlist.schemas.contacts import (
     CheckinKeyCreate,
     CheckinKeyCreated,
     CheckinKeyList,
     CheckinKeyRevoked,
-    Contact,
     ContactCreate,
     ContactDeleted,
     ContactHistory,
