@@ -45,7 +45,7 @@ def compiled(source: str):
     return environment().from_string(source)
 
 
-def _refuse(field: str, message: str, code: Code = Code.INVALID_TEMPLATE) -> InvalidRequest:
+def _refuse(field: str, message: str, code: str = Code.INVALID_TEMPLATE) -> InvalidRequest:
     return InvalidRequest(code, f"field {field!r}: {message}", {"field": field})
 
 

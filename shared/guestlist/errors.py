@@ -10,7 +10,7 @@ class GuestlistError(Exception):
 
     def __init__(self, code: str, message: str, detail: dict | None = None):
         super().__init__(message)
-        self.code = str(code)  # a Code's plain string: storage (PynamoDB maps) refuses an enum member
+        self.code = str(code)  # plain even from an enum (workbook.codes): storage (PynamoDB maps) refuses a member
         self.message = message
         self.detail = detail or {}
 

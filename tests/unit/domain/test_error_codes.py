@@ -30,8 +30,17 @@ WIRE = {
 }
 
 
+def _declared() -> list[str]:
+    return [value for name, value in vars(Code).items() if name.isupper()]
+
+
 def test_every_code_keeps_its_wire_string():
-    assert {code.value for code in Code} == WIRE
+    assert set(_declared()) == WIRE
+
+
+def test_no_two_codes_share_a_wire_string():
+    strings = _declared()
+    assert sorted(s for s in set(strings) if strings.count(s) > 1) == []
 
 
 def test_raise_sites_name_their_code_from_the_enum():
