@@ -20,6 +20,10 @@ loaded machine the wall clock also counts the time other processes hold the core
 --clock instructions counts the instructions the import executes (valgrind's callgrind, minus those of an
 interpreter that imports nothing): the same on a loaded machine as on a quiet one, so one run is enough
 to compare two versions of the code; it leaves out file reads and cache misses, so it is a proxy for time.
+Both processes end with os._exit once imported, as the other clocks stop there: Lambda never tears an
+interpreter down between requests, and the teardown (Py_FinalizeEx) is not cold start. Until 2026-12-02
+the count included it (~50 M instructions for boto3, more for a handler with more modules), which put
+every ratio about 0.01 higher; RESULTS.md's earlier tables were measured so.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ def _load(path: Path) -> str:
 
 
 def _instructions(code: str, env: dict) -> float:
+    code = f"{code}; import os; os._exit(0)"  # import only: no teardown (see the module docstring)
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *PYTHON, "-c", code],
                          env=dict(env, PYTHONHASHSEED="0"), capture_output=True, text=True, check=True)
     return float(re.search(r"Collected : (\d+)", out.stderr).group(1))
