@@ -49,11 +49,12 @@ PYTHON = [sys.executable]  # the interpreter measured: the dev venv's, or (--env
 
 def _layer() -> Path:
     """The Lambda layer's packages at their pinned versions, and a bare interpreter (installed once)."""
-    requirements = (ROOT / "shared" / "requirements.txt").read_text()
+    pinned = ROOT / "shared" / "requirements.txt"
+    requirements = pinned.read_text()
     layer, stamp = BENCH / "layer", BENCH / "layer.requirements"
     if not stamp.exists() or stamp.read_text() != requirements:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade", "--target", str(layer),
-                        "-r", str(ROOT / "shared" / "requirements.txt")], check=True)
+                        "-r", str(pinned)], check=True)
         venv.EnvBuilder(with_pip=False, clear=True).create(BENCH / "python")
         stamp.write_text(requirements)
     PYTHON[:] = [str(BENCH / "python" / "bin" / "python")]

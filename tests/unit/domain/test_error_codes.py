@@ -43,7 +43,7 @@ def test_no_two_codes_share_a_wire_string():
     assert sorted(s for s in set(strings) if strings.count(s) > 1) == []
 
 
-def test_raise_sites_name_their_code_from_the_enum():
+def test_raise_sites_name_their_code_from_code():
     """A bare string where an error takes its code means a code declared outside Code."""
     bare = []
     for path in [*(ROOT / "shared" / "guestlist").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]:
